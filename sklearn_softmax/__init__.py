@@ -1,0 +1,20 @@
+"""Softmax (multinomial logistic) regression for scikit-learn.
+
+The core functions work in the derivation's features-by-samples layout
+(``X`` of shape ``(M, N)``, ``Y`` of shape ``(K, N)``, ``W`` of shape
+``(M, K)``); :class:`SoftmaxRegression` wraps them as a scikit-learn
+classifier on the usual ``(n_samples, n_features)`` data.
+"""
+
+from ._core import softmax, softmax_gradient, softmax_loss
+from ._estimator import SoftmaxRegression
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SoftmaxRegression",
+    "__version__",
+    "softmax",
+    "softmax_gradient",
+    "softmax_loss",
+]

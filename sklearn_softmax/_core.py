@@ -1,0 +1,222 @@
+"""The softmax cross-entropy and its gradient, in the derivation's layout.
+
+Conventions
+-----------
+Everything in this module works in the features-by-samples layout of the
+derivation (docs/derivation.rst):
+
+* ``X`` has shape ``(M, N)``: one column per sample, dense or scipy.sparse;
+* ``Y`` has shape ``(K, N)``: one-hot labels, one column per sample;
+* ``W`` has shape ``(M, K)``: one column ``w_k`` per class;
+* ``Z = WᵀX`` and ``S = softmax(Z)`` have shape ``(K, N)``;
+* the gradient ``∇E(W) = X (S − Y)ᵀ`` has shape ``(M, K)``, like ``W``.
+
+The softmax is taken over each column (over the classes of one sample). It is
+made stable by subtracting each column's maximum before exponentiating, and the
+loss uses the log-sum-exp form ``log S_kn = Z_kn − max_j Z_jn −
+log Σ_j exp(Z_jn − max_j Z_jn)``, so no logit overflows or underflows into an
+infinite loss.
+
+The floating dtype is the one of ``X`` and ``W``: float32 when both are
+float32, float64 otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["log_softmax", "softmax", "softmax_gradient", "softmax_loss"]
+
+
+def _float_dtype(*arrays) -> np.dtype:
+    """float32 if every array is float32, else float64."""
+    if all(a.dtype == np.float32 for a in arrays):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _as_float(A, dtype: np.dtype):
+    """``A`` as a dense or sparse array of ``dtype``, copied only if needed."""
+    if sp.issparse(A):
+        return A.astype(dtype, copy=False)
+    return np.asarray(A, dtype=dtype)
+
+
+def _check_inputs(W, X, Y):
+    """Convert ``W, X, Y`` to one floating dtype and check their shapes."""
+    X = X if sp.issparse(X) else np.asarray(X)
+    W = np.asarray(W)
+    if not np.issubdtype(X.dtype, np.floating):
+        X = X.astype(np.float64)
+    if not np.issubdtype(W.dtype, np.floating):
+        W = W.astype(np.float64)
+    dtype = _float_dtype(W, X)
+    W, X = _as_float(W, dtype), _as_float(X, dtype)
+    Y = np.asarray(Y, dtype=dtype)
+    if W.ndim != 2 or X.ndim != 2 or Y.ndim != 2:
+        raise ValueError(
+            "W, X and Y must be 2-D arrays of shapes (M, K), (M, N) and (K, N); "
+            f"got W.ndim={W.ndim}, X.ndim={X.ndim}, Y.ndim={Y.ndim}."
+        )
+    (M, K), (M_x, N), (K_y, N_y) = W.shape, X.shape, Y.shape
+    if M_x != M or K_y != K or N_y != N:
+        raise ValueError(
+            "Shapes do not match the layout W (M, K), X (M, N), Y (K, N): got "
+            f"W {W.shape}, X {X.shape}, Y {Y.shape}."
+        )
+    return W, X, Y
+
+
+def _logits(W: NDArray, X) -> NDArray:
+    """``Z = WᵀX`` of shape (K, N), dense, for dense or sparse ``X``."""
+    if sp.issparse(X):
+        # (XᵀW)ᵀ keeps the product sparse-times-dense.
+        return np.asarray(X.T @ W).T
+    return W.T @ X
+
+
+def softmax(Z: ArrayLike) -> NDArray:
+    r"""Column-wise softmax of a logit matrix.
+
+    .. math:: S_{kn} = \frac{e^{Z_{kn}}}{\sum_{j} e^{Z_{jn}}}
+
+    computed as :math:`e^{Z_{kn} - \max_j Z_{jn}}` over the sum of the same,
+    so that logits of any magnitude give finite probabilities.
+
+    Parameters
+    ----------
+    Z : array-like of shape (K, N)
+        Logits, one column per sample and one row per class. Integer input is
+        converted to float64.
+
+    Returns
+    -------
+    S : ndarray of shape (K, N)
+        Probabilities; every column is non-negative and sums to one. float32
+        input gives float32 output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_softmax import softmax
+    >>> softmax(np.array([[0.0, 1e4], [0.0, -1e4]]))
+    array([[0.5, 1. ],
+           [0.5, 0. ]])
+    """
+    Z = np.asarray(Z)
+    if not np.issubdtype(Z.dtype, np.floating):
+        Z = Z.astype(np.float64)
+    S = Z - Z.max(axis=0, keepdims=True)
+    np.exp(S, out=S)
+    S /= S.sum(axis=0, keepdims=True)
+    return S
+
+
+def log_softmax(Z: ArrayLike) -> NDArray:
+    r"""Column-wise logarithm of the softmax, without forming the softmax.
+
+    .. math:: \log S_{kn} = Z_{kn} - m_n - \log \sum_j e^{Z_{jn} - m_n},
+              \quad m_n = \max_j Z_{jn}
+
+    Unlike ``np.log(softmax(Z))`` it never returns ``-inf`` for a probability
+    that underflows: the result is the exact (finite) log-probability.
+
+    Parameters
+    ----------
+    Z : array-like of shape (K, N)
+        Logits, one column per sample.
+
+    Returns
+    -------
+    log_S : ndarray of shape (K, N)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_softmax._core import log_softmax
+    >>> log_softmax(np.array([[0.0], [-1000.0]]))
+    array([[    0.],
+           [-1000.]])
+    """
+    Z = np.asarray(Z)
+    if not np.issubdtype(Z.dtype, np.floating):
+        Z = Z.astype(np.float64)
+    L = Z - Z.max(axis=0, keepdims=True)
+    L -= np.log(np.exp(L).sum(axis=0, keepdims=True))
+    return L
+
+
+def softmax_loss(W: ArrayLike, X, Y: ArrayLike) -> float:
+    r"""Softmax cross-entropy summed over the samples.
+
+    .. math:: E(W) = -\sum_{n} \sum_{k} Y_{kn} \log S_{kn},
+              \qquad S = \mathrm{softmax}(W^\top X)
+
+    Parameters
+    ----------
+    W : array-like of shape (M, K)
+        Weights, one column per class.
+    X : {array-like, sparse matrix} of shape (M, N)
+        Features, one column per sample.
+    Y : array-like of shape (K, N)
+        One-hot labels (any non-negative weights per column are accepted: the
+        formula is applied as written).
+
+    Returns
+    -------
+    E : float
+        The loss, summed (not averaged) over the ``N`` samples, computed in
+        the dtype of ``X`` and ``W``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_softmax import softmax_loss
+    >>> X = np.array([[1.0, -1.0]])            # M=1 feature, N=2 samples
+    >>> Y = np.array([[1.0, 0.0], [0.0, 1.0]])  # K=2 classes
+    >>> W = np.zeros((1, 2))
+    >>> bool(np.isclose(softmax_loss(W, X, Y), 2 * np.log(2)))
+    True
+    """
+    W, X, Y = _check_inputs(W, X, Y)
+    return float(-(Y * log_softmax(_logits(W, X))).sum())
+
+
+def softmax_gradient(W: ArrayLike, X, Y: ArrayLike) -> NDArray:
+    r"""Gradient of :func:`softmax_loss` with respect to ``W``.
+
+    .. math:: \nabla E(W) = X (S - Y)^\top,
+              \qquad S = \mathrm{softmax}(W^\top X)
+
+    Column ``i`` is :math:`\sum_n x_n (S_{in} - Y_{in})`, the per-column
+    gradient of the derivation.
+
+    Parameters
+    ----------
+    W : array-like of shape (M, K)
+        Weights, one column per class.
+    X : {array-like, sparse matrix} of shape (M, N)
+        Features, one column per sample.
+    Y : array-like of shape (K, N)
+        One-hot labels.
+
+    Returns
+    -------
+    G : ndarray of shape (M, K)
+        The gradient, in the dtype of ``X`` and ``W``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_softmax import softmax_gradient
+    >>> X = np.array([[1.0, -1.0]])
+    >>> Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> softmax_gradient(np.zeros((1, 2)), X, Y)
+    array([[-1.,  1.]])
+    """
+    W, X, Y = _check_inputs(W, X, Y)
+    D = softmax(_logits(W, X))
+    D -= Y
+    return np.asarray(X @ D.T)

@@ -1,0 +1,345 @@
+"""SoftmaxRegression: the scikit-learn world on one side, the core on the other.
+
+Conventions
+-----------
+The user's ``X`` is ``(n_samples, n_features)``; the objective gets ``X.T``, a
+view of shape ``(M, N)``. The fitted parameter is ``W`` of shape
+``(M + 1, K)`` (intercept last) or ``(M, K)``; ``coef_ = W[:M].T`` and
+``intercept_ = W[M]`` are views of it for three or more classes. Two classes
+are fitted as the ``K = 2`` softmax and reported as ``LogisticRegression``
+reports them: ``coef_ = w₁ − w₀`` of shape ``(1, M)``, ``intercept_ = b₁ − b₀``
+of shape ``(1,)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._core import _logits, log_softmax, softmax
+from ._objective import SoftmaxObjective
+from ._penalties import make_penalty
+from ._solvers import SOLVERS, get_solver
+from ._validation import combined_weights, encode_labels
+
+
+@contextlib.contextmanager
+def _restore_on_error(estimator):
+    """Put back every attribute of ``estimator`` if the block raises."""
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
+
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+    r"""Softmax (multinomial logistic) regression.
+
+    Minimises, over the coefficients ``W`` and the unpenalised intercept ``b``,
+
+    .. math:: C \sum_n s_n \ell_n(W, b) + \tfrac12 (1 - \rho) \|W\|_F^2
+              + \rho \|W\|_1,
+              \qquad \ell_n = \log \sum_k e^{z_{kn}} - z_{y_n n},
+              \quad z_n = W^\top x_n + b,
+
+    where ``s_n`` is sample ``n``'s weight times its class weight and
+    ``ρ = l1_ratio``: the objective of scikit-learn's ``LogisticRegression``,
+    with the same minimiser for three or more classes. Two classes are the
+    ``K = 2`` softmax, presented with ``LogisticRegression``'s shapes; its L2
+    solution equals ``LogisticRegression(C=2 * C)``'s.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation strength, positive; ``np.inf`` means no penalty.
+    l1_ratio : float, default=0.0
+        Share of the L1 term in the penalty, in ``[0, 1]``. The solvers of this
+        version handle only ``l1_ratio=0`` (L2) and refuse anything else.
+    fit_intercept : bool, default=True
+        Whether to fit the intercept ``b`` (never penalised).
+    solver : {"newton-cg", "lbfgs", "gd"}, default="newton-cg"
+        ``"newton-cg"``: truncated Newton with conjugate gradients on
+        Hessian-vector products; few iterations, and fast to tight
+        tolerances. ``"lbfgs"``: scipy's L-BFGS. ``"gd"``: gradient descent ``W ← W − η ∇E(W)`` with
+        Barzilai–Borwein steps and a backtracking line search.
+    tol : float, default=1e-4
+        Stop when the largest absolute entry of the gradient of the objective
+        divided by ``C Σ s`` (see ``loss_curve_``) is at most ``tol``.
+    max_iter : int, default=100
+        Maximum number of solver iterations.
+    class_weight : dict or "balanced", default=None
+        Weights per class, multiplied into ``sample_weight``. ``"balanced"``
+        uses ``n_samples / (n_classes * np.bincount(y))``.
+    warm_start : bool, default=False
+        Start from the previous fit's ``coef_`` and ``intercept_`` when the
+        classes and number of features are unchanged.
+    random_state : int, RandomState instance or None, default=None
+        Unused by the deterministic solvers of this version; kept for the
+        stochastic ones and for API compatibility.
+    verbose : int, default=0
+        Print the objective after every iteration when positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted.
+    coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
+        Coefficients; ``w₁ − w₀`` for two classes.
+    intercept_ : ndarray of shape (n_classes,) or (1,)
+        Intercepts (zeros when ``fit_intercept=False``).
+    n_iter_ : int
+        Iterations of the last fit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+    loss_curve_ : list of float
+        Objective after each iteration, divided by ``C Σ s`` (by ``Σ s`` when
+        ``C=np.inf``): the weighted mean cross-entropy plus the scaled penalty.
+    converged_ : bool
+        Whether the last fit met ``tol`` within ``max_iter`` iterations.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : the estimator this one replaces.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_softmax import SoftmaxRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxRegression().fit(X, y)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    >>> round(clf.score(X, y), 2)
+    0.97
+    """
+
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions(set(SOLVERS))],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        C=1.0,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        solver="newton-cg",
+        tol=1e-4,
+        max_iter=100,
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 input is fitted in float32.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+            The fitted estimator.
+        """
+        with _restore_on_error(self):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                dtype=[np.float64, np.float32],
+            )
+            check_classification_targets(y)
+            classes, y_index = encode_labels(y)
+            s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            penalty = make_penalty(self.C, self.l1_ratio, s.sum())
+            solver = get_solver(self.solver, penalty)
+            objective = SoftmaxObjective(
+                X.T, y_index, classes.shape[0], s, self.fit_intercept
+            )
+            result = solver.solve(
+                objective,
+                penalty,
+                self._initial_theta(objective, classes),
+                tol=self.tol,
+                max_iter=self.max_iter,
+                callback=self._print_iteration if self.verbose else None,
+            )
+            self._set_fitted(objective.unravel(result.theta), classes)
+            self.n_iter_ = result.n_iter
+            self.loss_curve_ = result.losses
+            self.converged_ = result.converged
+        if not result.converged:
+            warnings.warn(
+                f"SoftmaxRegression(solver={self.solver!r}) did not converge: "
+                f"{result.message}. Increase max_iter, or scale the data.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _print_iteration(self, n_iter: int, value: float) -> None:
+        print(f"[{self.solver}] iteration {n_iter:4d}  objective {value:.10e}")
+
+    def _initial_theta(self, objective: SoftmaxObjective, classes: np.ndarray):
+        """Zeros, or the previous solution under ``warm_start``."""
+        W = np.zeros(objective.shape, dtype=objective.dtype)
+        reusable = (
+            self.warm_start
+            and hasattr(self, "coef_")
+            and np.array_equal(self.classes_, classes)
+            and self.coef_.shape[1] == objective.n_features
+        )
+        if reusable:
+            coef, intercept = self.coef_.T, self.intercept_
+            if classes.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
+                coef = np.hstack([-coef, coef]) / 2
+                intercept = np.hstack([-intercept, intercept]) / 2
+            W[: objective.n_features] = coef
+            if self.fit_intercept:
+                W[-1] = intercept
+        return W.ravel()
+
+    def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
+        n_features = W.shape[0] - int(self.fit_intercept)
+        coef = W[:n_features].T
+        intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
+        if classes.shape[0] == 2:
+            coef = coef[1:] - coef[:1]
+            intercept = intercept[1:] - intercept[:1]
+        self.classes_ = classes
+        self.coef_ = coef
+        self.intercept_ = intercept
+
+    def decision_function(self, X):
+        """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            Logits per class; for two classes ``z₁ − z₀``, positive where
+            ``classes_[1]`` is predicted.
+        """
+        Z = self._logits(X)
+        return Z[0] if Z.shape[0] == 1 else Z.T
+
+    def _logits(self, X) -> np.ndarray:
+        """Scores in the core's layout: shape ``(K, N)``, ``K = 1`` if binary."""
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        Z = _logits(self.coef_.T.astype(X.dtype, copy=False), X.T)
+        Z += self.intercept_.astype(X.dtype, copy=False)[:, None]
+        return Z
+
+    def _all_logits(self, X) -> np.ndarray:
+        """Logits of every class, ``(K, N)``; binary as ``[0, z₁ − z₀]``."""
+        Z = self._logits(X)
+        if Z.shape[0] == 1:
+            Z = np.vstack([np.zeros_like(Z), Z])
+        return Z
+
+    def predict_proba(self, X):
+        """Class probabilities ``softmax(z)`` of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        return softmax(self._all_logits(X)).T
+
+    def predict_log_proba(self, X):
+        """Log-probabilities, computed as a log-softmax of the scores.
+
+        Never ``-inf`` where a probability underflows to zero.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return log_softmax(self._all_logits(X)).T
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        indices = self._all_logits(X).argmax(axis=0)
+        return self.classes_[indices]

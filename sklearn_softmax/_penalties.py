@@ -1,0 +1,102 @@
+"""Penalties on the coefficients ``W[:M]`` (never on the intercept row).
+
+Conventions
+-----------
+The estimator's objective is ``C Σ s_n ℓ_n + ½ (1 − ρ) ‖W‖²_F + ρ ‖W‖₁`` with
+``ρ = l1_ratio``. Solvers minimise it divided by ``C Σ s``, the weighted *mean*
+loss of :class:`._objective.SoftmaxObjective` plus ``α (½ (1 − ρ) ‖W‖²_F +
+ρ ‖W‖₁)`` with ``α = 1 / (C Σ s)``. :func:`make_penalty` is the one place that
+converts ``C`` and ``l1_ratio`` into a penalty object.
+
+Each penalty acts on the coefficient block ``W`` of shape ``(M, K)``:
+``value(W)``, ``grad(W)`` and ``hessp(V)`` for its smooth part, and
+``prox(W, step)`` for the whole penalty. ``smooth`` says whether the smooth
+part is the whole penalty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ElasticNet:
+    """``α (½ (1 − ρ) ‖W‖²_F + ρ ‖W‖₁)``; ``ρ = 0`` is L2, ``α = 0`` is none.
+
+    Parameters
+    ----------
+    alpha : float
+        Overall strength ``α ≥ 0``.
+    l1_ratio : float
+        Share ``ρ ∈ [0, 1]`` of the L1 term.
+    """
+
+    alpha: float
+    l1_ratio: float = 0.0
+
+    @property
+    def smooth(self) -> bool:
+        """Whether the penalty is differentiable everywhere (no L1 part)."""
+        return self.alpha == 0.0 or self.l1_ratio == 0.0
+
+    @property
+    def l2_strength(self) -> float:
+        """Coefficient ``α (1 − ρ)`` of ``½ ‖W‖²_F``."""
+        return self.alpha * (1.0 - self.l1_ratio)
+
+    @property
+    def l1_strength(self) -> float:
+        """Coefficient ``α ρ`` of ``‖W‖₁``."""
+        return self.alpha * self.l1_ratio
+
+    def value(self, W: np.ndarray) -> float:
+        """The full penalty at ``W``."""
+        value = 0.5 * self.l2_strength * float(np.vdot(W, W))
+        if self.l1_strength:
+            value += self.l1_strength * float(np.abs(W).sum())
+        return value
+
+    def smooth_value(self, W: np.ndarray) -> float:
+        """The L2 part ``½ α (1 − ρ) ‖W‖²_F``."""
+        return 0.5 * self.l2_strength * float(np.vdot(W, W))
+
+    def grad(self, W: np.ndarray) -> np.ndarray:
+        """Gradient of the L2 part: ``α (1 − ρ) W``."""
+        return self.l2_strength * W
+
+    def hessp(self, V: np.ndarray) -> np.ndarray:
+        """Hessian of the L2 part times ``V``: ``α (1 − ρ) V``."""
+        return self.l2_strength * V
+
+    def prox(self, W: np.ndarray, step: float) -> np.ndarray:
+        r"""Proximal operator of ``step`` times the whole penalty.
+
+        .. math:: \mathrm{prox}(W)_{ik} = \frac{\mathrm{sign}(W_{ik})
+                  \max(|W_{ik}| - t α ρ, 0)}{1 + t α (1 − ρ)}, \quad t = step
+        """
+        shrunk = np.sign(W) * np.maximum(np.abs(W) - step * self.l1_strength, 0.0)
+        return shrunk / (1.0 + step * self.l2_strength)
+
+
+def make_penalty(C: float, l1_ratio: float, weight_sum: float) -> ElasticNet:
+    """Convert the estimator's ``C`` and ``l1_ratio`` into a penalty.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength; ``np.inf`` means no penalty.
+    l1_ratio : float
+        Share of the L1 term in ``[0, 1]``.
+    weight_sum : float
+        ``Σ s``, the sum of the sample weights (times class weights).
+
+    Returns
+    -------
+    penalty : ElasticNet
+        With ``alpha = 1 / (C Σ s)``, matching the mean loss of the objective.
+    """
+    if np.isinf(C):
+        return ElasticNet(alpha=0.0, l1_ratio=0.0)
+    return ElasticNet(alpha=1.0 / (C * weight_sum), l1_ratio=float(l1_ratio))

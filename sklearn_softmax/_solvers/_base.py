@@ -1,0 +1,129 @@
+"""What every solver receives and returns.
+
+A solver minimises ``F(θ) = f(θ) + P(W[:M])``, the objective's weighted mean
+loss ``f`` plus a penalty ``P`` on the coefficient rows, starting from ``θ₀``.
+It sees only these two objects, never labels or estimator parameters, and
+returns a :class:`SolverResult`; the estimator alone warns and sets fitted
+attributes.
+
+Solvers stop when ``max |∇F(θ)| ≤ tol`` (``converged=True``) or after
+``max_iter`` iterations. They call ``callback(n_iter, F(θ))`` after each
+iteration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._objective import SoftmaxObjective
+from .._penalties import ElasticNet
+
+Callback = Callable[[int, float], None]
+
+
+@dataclass
+class SolverResult:
+    """The outcome of one solve.
+
+    Attributes
+    ----------
+    theta : ndarray of shape (n_params,)
+        The last iterate, in the objective's dtype.
+    n_iter : int
+        Iterations taken.
+    converged : bool
+        Whether ``max |∇F| ≤ tol`` was met within ``max_iter`` iterations.
+    losses : list of float
+        ``F`` after each iteration.
+    message : str
+        Why the solver stopped.
+    """
+
+    theta: np.ndarray
+    n_iter: int
+    converged: bool
+    losses: list[float] = field(default_factory=list)
+    message: str = ""
+
+
+class Solver:
+    """Base class: a name, declared capabilities and ``solve``.
+
+    Attributes
+    ----------
+    name : str
+        Key in the registry and value of the estimator's ``solver``.
+    smooth_only : bool
+        Whether the solver needs a differentiable penalty (no L1 part).
+    """
+
+    name: str = ""
+    smooth_only: bool = True
+
+    def solve(
+        self,
+        objective: SoftmaxObjective,
+        penalty: ElasticNet,
+        theta0: np.ndarray,
+        *,
+        tol: float,
+        max_iter: int,
+        callback: Callback | None = None,
+    ) -> SolverResult:
+        raise NotImplementedError
+
+
+class SmoothProblem:
+    """``F = f + P`` as functions of the flat ``θ``, for smooth penalties.
+
+    The penalty acts on the first ``M`` rows of ``W``; the intercept row, if
+    any, is left alone.
+    """
+
+    def __init__(self, objective: SoftmaxObjective, penalty: ElasticNet):
+        if not penalty.smooth:
+            raise ValueError("SmoothProblem needs a penalty without an L1 part.")
+        self.objective = objective
+        self.penalty = penalty
+        self.n_features = objective.n_features
+
+    def _coef(self, theta: np.ndarray) -> np.ndarray:
+        return self.objective.unravel(theta)[: self.n_features]
+
+    def _add_penalty_grad(self, g: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        G = g.reshape(self.objective.shape)
+        G[: self.n_features] += self.penalty.grad(self._coef(theta))
+        return g
+
+    def value(self, theta: np.ndarray) -> float:
+        """``F(θ)``."""
+        coef = self._coef(theta)
+        return self.objective.value(theta) + self.penalty.smooth_value(coef)
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``F(θ)`` and ``∇F(θ)`` (flat, in the objective's dtype)."""
+        f, g = self.objective.value_and_grad(theta)
+        f += self.penalty.smooth_value(self._coef(theta))
+        return f, self._add_penalty_grad(g, theta)
+
+    def value_grad_hessp(self, theta: np.ndarray):
+        """``F(θ)``, ``∇F(θ)`` and ``v ↦ ∇²F(θ) v``."""
+        f, g, data_hessp = self.objective.value_grad_hessp(theta)
+        f += self.penalty.smooth_value(self._coef(theta))
+        g = self._add_penalty_grad(g, theta)
+
+        def hessp(v: np.ndarray) -> np.ndarray:
+            hv = data_hessp(v)
+            HV = hv.reshape(self.objective.shape)
+            HV[: self.n_features] += self.penalty.hessp(self._coef(v))
+            return hv
+
+        return f, g, hessp
+
+
+def max_abs(g: np.ndarray) -> float:
+    """``max |g|``, the stopping measure shared by all solvers."""
+    return float(np.max(np.abs(g))) if g.size else 0.0

@@ -1,0 +1,15 @@
+"""scikit-learn's estimator checks, with no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax._solvers import SOLVERS
+
+ESTIMATORS = [SoftmaxRegression()] + [
+    SoftmaxRegression(solver=name) for name in sorted(SOLVERS)
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
