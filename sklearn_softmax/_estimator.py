@@ -71,8 +71,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     solver : {"newton-cg", "lbfgs", "gd"}, default="newton-cg"
         ``"newton-cg"``: truncated Newton with conjugate gradients on
         Hessian-vector products; few iterations, and fast to tight
-        tolerances. ``"lbfgs"``: scipy's L-BFGS. ``"gd"``: gradient descent ``W ← W − η ∇E(W)`` with
-        Barzilai–Borwein steps and a backtracking line search.
+        tolerances. ``"lbfgs"``: scipy's L-BFGS. ``"gd"``: gradient descent
+        ``W ← W − η ∇E(W)`` with Barzilai–Borwein steps and a backtracking
+        line search.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the gradient of the objective
         divided by ``C Σ s`` (see ``loss_curve_``) is at most ``tol``.

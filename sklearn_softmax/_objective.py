@@ -154,7 +154,7 @@ class SoftmaxObjective:
         def hessp(v: np.ndarray) -> np.ndarray:
             V = self.unravel(v)
             HV = np.zeros(self.shape, dtype=self.dtype)
-            for block, S in zip(self.blocks, probas):
+            for block, S in zip(self.blocks, probas, strict=True):
                 X_b, R = self._block_logits(V, block)
                 R *= S
                 R -= S * R.sum(axis=0)
