@@ -1,0 +1,121 @@
+"""The derivation's formulas against scipy, scikit-learn and finite differences."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.special import log_softmax as scipy_log_softmax
+from scipy.special import softmax as scipy_softmax
+from sklearn.metrics import log_loss
+
+from sklearn_softmax import softmax, softmax_gradient, softmax_loss
+from sklearn_softmax._core import log_softmax
+
+M, N, K = 5, 40, 4
+
+
+@pytest.fixture
+def problem():
+    """W (M, K), X (M, N), one-hot Y (K, N) and the labels y."""
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(M, K))
+    X = rng.normal(size=(M, N))
+    y = rng.integers(K, size=N)
+    Y = np.eye(K)[:, y]
+    return W, X, Y, y
+
+
+def central_difference(f, W, eps=1e-6):
+    G = np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        E = np.zeros_like(W)
+        E[index] = eps
+        G[index] = (f(W + E) - f(W - E)) / (2 * eps)
+    return G
+
+
+def test_softmax_matches_scipy_column_wise():
+    Z = np.random.default_rng(1).normal(scale=5, size=(K, N))
+    S = softmax(Z)
+    assert_allclose(S, scipy_softmax(Z, axis=0), rtol=1e-14)
+    assert_allclose(S.sum(axis=0), 1.0, rtol=1e-14)
+
+
+@pytest.mark.parametrize("scale", [1e4, -1e4])
+def test_softmax_is_stable_for_huge_logits(scale):
+    Z = scale * np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [-1.0, -1.0, 0.5]])
+    S = softmax(Z)
+    assert np.all(np.isfinite(S))
+    assert_allclose(S, scipy_softmax(Z, axis=0), rtol=1e-14, atol=0)
+    assert_allclose(log_softmax(Z), scipy_log_softmax(Z, axis=0), rtol=1e-14)
+
+
+def test_loss_is_exact_for_huge_logits():
+    # Z = WᵀX = [[1e4], [-1e4]]; the true class 1 has log-probability -2e4.
+    W, X = np.array([[1e4, -1e4]]), np.array([[1.0]])
+    assert softmax_loss(W, X, np.array([[0.0], [1.0]])) == pytest.approx(2e4, 1e-15)
+    assert softmax_loss(W, X, np.array([[1.0], [0.0]])) == 0.0
+    G = softmax_gradient(W, X, np.array([[0.0], [1.0]]))
+    assert_allclose(G, [[1.0, -1.0]])
+
+
+def test_loss_matches_sklearn_log_loss(problem):
+    W, X, Y, y = problem
+    S = scipy_softmax(W.T @ X, axis=0)
+    expected = log_loss(y, S.T, normalize=False, labels=np.arange(K))
+    assert softmax_loss(W, X, Y) == pytest.approx(expected, rel=1e-12)
+
+
+def test_gradient_matches_finite_differences(problem):
+    W, X, Y, _ = problem
+    numeric = central_difference(lambda V: softmax_loss(V, X, Y), W)
+    G = softmax_gradient(W, X, Y)
+    assert np.linalg.norm(G - numeric) <= 1e-6 * np.linalg.norm(numeric)
+
+
+def test_gradient_is_the_per_column_sum_of_the_derivation(problem):
+    W, X, Y, _ = problem
+    S = scipy_softmax(W.T @ X, axis=0)
+    for i in range(K):
+        column = sum(X[:, n] * (S[i, n] - Y[i, n]) for n in range(N))
+        assert_allclose(softmax_gradient(W, X, Y)[:, i], column, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array, sp.csc_array]
+)
+def test_sparse_X_gives_the_dense_results(problem, container):
+    W, X, Y, _ = problem
+    X = np.where(np.abs(X) > 1, X, 0.0)
+    Xs = container(X)
+    assert softmax_loss(W, Xs, Y) == pytest.approx(softmax_loss(W, X, Y), rel=1e-13)
+    G = softmax_gradient(W, Xs, Y)
+    assert isinstance(G, np.ndarray)
+    assert_allclose(G, softmax_gradient(W, X, Y), rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(problem, dtype):
+    W, X, Y, _ = problem
+    W, X = W.astype(dtype), X.astype(dtype)
+    assert softmax(W.T @ X).dtype == dtype
+    assert softmax_gradient(W, X, Y).dtype == dtype
+    assert_allclose(
+        softmax_gradient(W, X, Y),
+        softmax_gradient(W.astype(np.float64), X.astype(np.float64), Y),
+        rtol=1e-5 if dtype == np.float32 else 1e-14,
+        atol=1e-5 if dtype == np.float32 else 0,
+    )
+
+
+def test_integer_logits_become_float64():
+    assert softmax(np.array([[0], [0]])).dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    "shapes", [((M, K), (M + 1, N), (K, N)), ((M, K), (M, N), (K + 1, N))]
+)
+def test_mismatched_shapes_are_refused(shapes):
+    W, X, Y = (np.zeros(shape) for shape in shapes)
+    with pytest.raises(ValueError, match="Shapes do not match"):
+        softmax_loss(W, X, Y)

@@ -1,0 +1,208 @@
+"""SoftmaxRegression against LogisticRegression and the objective's invariants."""
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.special import logsumexp
+from sklearn.datasets import load_digits, load_iris, load_wine, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+import sklearn_softmax._estimator as estimator_module
+from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax._solvers import SOLVERS
+
+TIGHT = {"tol": 1e-8, "max_iter": 10_000}
+# lbfgs (ours and scikit-learn's) stops where F stalls in float64, so the
+# references are scikit-learn's newton-cg fits.
+REFERENCE = {"solver": "newton-cg", **TIGHT}
+
+
+@functools.cache
+def dataset(name):
+    if name == "iris":
+        return load_iris(return_X_y=True)
+    if name in ("wine", "digits"):
+        X, y = {"wine": load_wine, "digits": load_digits}[name](return_X_y=True)
+        return StandardScaler().fit_transform(X), y
+    return make_classification(
+        n_samples=300, n_features=12, n_informative=6, n_classes=4, random_state=0
+    )
+
+
+def weights(kind, y):
+    """(sample_weight, class_weight) for a weighting scheme."""
+    if kind == "sample_weight":
+        return np.random.default_rng(0).uniform(0.2, 3.0, size=y.shape[0]), None
+    if kind == "class_weight":
+        return None, {c: 1.0 + c % 3 for c in np.unique(y)}
+    return None, None
+
+
+def objective(coef, intercept, X, y, C, sample_weight=None, class_weight=None):
+    """``C Σ s_n ℓ_n + ½ ‖coef‖²`` in float64, straight from the definition."""
+    classes = np.unique(y)
+    s = np.ones(y.shape[0]) if sample_weight is None else sample_weight
+    if class_weight is not None:
+        s = s * np.array([class_weight[c] for c in y])
+    Z = X @ coef.T + intercept
+    y_index = np.searchsorted(classes, y)
+    losses = logsumexp(Z, axis=1) - Z[np.arange(y.shape[0]), y_index]
+    return C * s @ losses + 0.5 * np.sum(coef**2)
+
+
+@functools.cache
+def reference_fit(name, fit_intercept, weighting, C):
+    X, y = dataset(name)
+    sample_weight, class_weight = weights(weighting, y)
+    lr = LogisticRegression(
+        C=C, fit_intercept=fit_intercept, class_weight=class_weight, **REFERENCE
+    ).fit(X, y, sample_weight=sample_weight)
+    return objective(lr.coef_, lr.intercept_, X, y, C, sample_weight, class_weight)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("name", ["iris", "wine", "digits", "classification"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighting", ["none", "sample_weight", "class_weight"])
+def test_objective_equals_logistic_regression(solver, name, fit_intercept, weighting):
+    X, y = dataset(name)
+    C = 1.0
+    sample_weight, class_weight = weights(weighting, y)
+    model = SoftmaxRegression(
+        C=C, solver=solver, fit_intercept=fit_intercept, class_weight=class_weight
+    )
+    with warnings.catch_warnings():
+        # lbfgs may stop when F stops decreasing in float64, a hair above tol.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(**TIGHT).fit(X, y, sample_weight=sample_weight)
+    ours = objective(
+        model.coef_, model.intercept_, X, y, C, sample_weight, class_weight
+    )
+    theirs = reference_fit(name, fit_intercept, weighting, C)
+    assert ours == pytest.approx(theirs, rel=1e-6)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("C", [0.05, 1.0])
+def test_binary_equals_logistic_regression_with_twice_C(solver, C):
+    X, y = dataset("classification")
+    X, y = X[y < 2], y[y < 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = SoftmaxRegression(C=C, solver=solver, **TIGHT).fit(X, y)
+    theirs = LogisticRegression(C=2 * C, **REFERENCE).fit(X, y)
+    assert ours.coef_.shape == (1, X.shape[1]) and ours.intercept_.shape == (1,)
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-5, atol=1e-6)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+    assert_allclose(ours.decision_function(X), theirs.decision_function(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_no_penalty_equals_logistic_regression(solver):
+    X, y = dataset("classification")
+    ours = SoftmaxRegression(C=np.inf, solver=solver, **TIGHT).fit(X, y)
+    theirs = LogisticRegression(C=np.inf, **REFERENCE).fit(X, y)
+    # Without a penalty only the predictions are identified, not W itself.
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_l2_solution_columns_sum_to_zero(solver):
+    X, y = dataset("wine")
+    model = SoftmaxRegression(solver=solver, **TIGHT).fit(X, y)
+    # Stationarity: W = −C X(S − Y)ᵀ, and every row of S − Y sums to zero.
+    assert_allclose(model.coef_.sum(axis=0), 0, atol=1e-8)
+    assert_allclose(model.intercept_.sum(), 0, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_integer_sample_weights_equal_repeated_rows(solver):
+    X, y = dataset("wine")
+    counts = np.random.default_rng(0).integers(0, 4, size=y.shape[0])
+    weighted = SoftmaxRegression(solver=solver, **TIGHT)
+    weighted.fit(X, y, sample_weight=counts)
+    repeated = SoftmaxRegression(solver=solver, **TIGHT)
+    repeated.fit(np.repeat(X, counts, axis=0), np.repeat(y, counts))
+    # Both stop at max |∇F| ≤ 1e-8, F having curvature ≥ 1 / (C Σ s).
+    atol = 1e-8 * counts.sum()
+    assert_allclose(weighted.coef_, repeated.coef_, atol=atol)
+    assert_allclose(weighted.intercept_, repeated.intercept_, atol=atol)
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-7)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 3.0, 1: 0.5, 2: 1.0}])
+def test_class_weight_equals_the_equivalent_sample_weight(solver, class_weight):
+    X, y = dataset("iris")
+    X, y = X[20:], y[20:]  # unbalanced classes
+    by_class = SoftmaxRegression(solver=solver, class_weight=class_weight, **TIGHT)
+    by_class.fit(X, y)
+    if class_weight == "balanced":
+        class_weight = dict(enumerate(y.shape[0] / (3 * np.bincount(y))))
+    by_sample = SoftmaxRegression(solver=solver, **TIGHT)
+    by_sample.fit(X, y, sample_weight=np.array([class_weight[c] for c in y]))
+    assert_allclose(by_class.coef_, by_sample.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_float32_is_fitted_in_float32(solver):
+    X, y = dataset("digits")
+    X32 = X.astype(np.float32)
+    # C=0.05 makes F well conditioned, so tol=1e-5 pins the solution down.
+    m32 = SoftmaxRegression(C=0.05, solver=solver, tol=1e-5, max_iter=1000)
+    m32.fit(X32, y)
+    m64 = SoftmaxRegression(C=0.05, solver=solver, **TIGHT).fit(X, y)
+    for attribute in ("coef_", "intercept_"):
+        assert getattr(m32, attribute).dtype == np.float32
+    assert m32.predict_proba(X32).dtype == np.float32
+    assert m32.decision_function(X32).dtype == np.float32
+    assert_allclose(m32.predict_proba(X32), m64.predict_proba(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
+@pytest.mark.parametrize("solver", sorted(SOLVERS))
+def test_sparse_input_gives_the_dense_fit(container, solver):
+    X, y = dataset("digits")
+    X = np.where(X > 0.5, X, 0.0)
+    dense = SoftmaxRegression(solver=solver, **TIGHT).fit(X, y)
+    sparse = SoftmaxRegression(solver=solver, **TIGHT).fit(container(X), y)
+    f_dense = objective(dense.coef_, dense.intercept_, X, y, C=1.0)
+    assert objective(sparse.coef_, sparse.intercept_, X, y, C=1.0) == pytest.approx(
+        f_dense, rel=1e-10
+    )
+    # max |∇F| ≤ 1e-8 bounds the distance to the optimum by 1e-8 / μ, μ ≈ 1 / N.
+    assert_allclose(sparse.coef_, dense.coef_, atol=1e-8 * X.shape[0])
+    assert_allclose(
+        sparse.predict_proba(container(X)), dense.predict_proba(X), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_fit_passes_a_view_of_X_to_the_objective(monkeypatch, dtype, order):
+    X, y = dataset("iris")
+    X = np.asarray(X, dtype=dtype, order=order)
+    seen = []
+
+    class Spy(estimator_module.SoftmaxObjective):
+        def __init__(self, X_core, *args, **kwargs):
+            seen.append(X_core)
+            super().__init__(X_core, *args, **kwargs)
+
+    monkeypatch.setattr(estimator_module, "SoftmaxObjective", Spy)
+    SoftmaxRegression().fit(X, y)
+    assert np.shares_memory(seen[0], X)
+    assert seen[0].shape == X.T.shape
+
+
+def test_multiclass_coef_and_intercept_are_views_of_one_parameter():
+    model = SoftmaxRegression().fit(*dataset("iris"))
+    assert model.coef_.base is not None
+    assert model.coef_.base is model.intercept_.base
