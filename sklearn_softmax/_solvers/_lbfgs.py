@@ -19,6 +19,10 @@ class LBFGS(Solver):
 
     def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
         problem = SmoothProblem(objective, penalty)
+        if max_iter == 0:  # scipy would still take one step
+            theta = np.asarray(theta0, dtype=objective.dtype)
+            converged = max_abs(problem.value_and_grad(theta)[1]) <= tol
+            return SolverResult(theta.copy(), 0, converged, [], "max_iter=0")
         losses: list[float] = []
 
         def fun(theta):
