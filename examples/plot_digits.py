@@ -37,7 +37,8 @@ models = {
 }
 models["LogisticRegression()"] = LogisticRegression(tol=1e-6, max_iter=2000)
 
-print(f"{'model':32s} {'fit (s)':>8s} {'iterations':>10s} {'accuracy':>8s} {'log loss':>9s}")
+header = ("model", "fit (s)", "iterations", "accuracy", "log loss")
+print("{:32s} {:>8s} {:>10s} {:>8s} {:>9s}".format(*header))
 for name, model in models.items():
     start = perf_counter()
     model.fit(X_train, y_train)

@@ -103,7 +103,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Iterations of the last fit.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` had string column names.
     loss_curve_ : list of float
         Objective after each iteration, divided by ``C Σ s`` (by ``Σ s`` when
@@ -218,11 +218,16 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             self.loss_curve_ = result.losses
             self.converged_ = result.converged
         if not result.converged:
+            hint = (
+                "Increase max_iter, or scale the data."
+                if result.n_iter >= self.max_iter
+                else "tol may be finer than the floating-point precision allows."
+            )
             warnings.warn(
                 f"SoftmaxRegression(solver={self.solver!r}) did not converge: "
-                f"{result.message}. Increase max_iter, or scale the data.",
+                f"{result.message}. {hint}",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,  # the caller of fit, past _fit_context's wrapper
             )
         return self
 

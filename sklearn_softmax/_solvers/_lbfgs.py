@@ -50,5 +50,12 @@ class LBFGS(Solver):
         theta = result.x.astype(objective.dtype)
         # scipy also stops on a tiny relative decrease of F; report convergence
         # only when the gradient test the other solvers use is met as well.
-        converged = result.status == 0 and max_abs(result.jac) <= tol
-        return SolverResult(theta, int(result.nit), converged, losses, result.message)
+        g_max = max_abs(result.jac)
+        converged = result.status == 0 and g_max <= tol
+        message = str(result.message)
+        if result.status == 0 and not converged:
+            message = (
+                f"the objective stopped decreasing with max |gradient| = "
+                f"{g_max:.1e} > tol={tol} (scipy: {message})"
+            )
+        return SolverResult(theta, int(result.nit), converged, losses, message)

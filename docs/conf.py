@@ -1,0 +1,72 @@
+"""Sphinx configuration for the sklearn-softmax documentation.
+
+Build with ``sphinx-build -W --keep-going -b html docs docs/_build/html``.
+"""
+
+import os
+import sys
+
+# Document the package from this checkout even when it is not installed.
+sys.path.insert(0, os.path.abspath(".."))
+
+import sklearn_softmax  # noqa: E402
+
+# -- Project information -----------------------------------------------------
+
+project = "sklearn-softmax"
+author = "The sklearn-softmax developers"
+copyright = "The sklearn-softmax developers"
+version = sklearn_softmax.__version__
+release = sklearn_softmax.__version__
+
+# -- General configuration ---------------------------------------------------
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+root_doc = "index"
+default_role = "literal"
+
+# autosummary writes one page per object into docs/generated/ (git-ignored).
+autosummary_generate = True
+autosummary_imported_members = False
+
+autodoc_typehints = "none"
+autodoc_member_order = "bysource"
+
+# numpydoc renders the Parameters/Attributes/... sections; the class pages
+# list their methods themselves (see _templates/autosummary/class.rst).
+numpydoc_show_class_members = False
+numpydoc_show_inherited_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# -- Options for HTML output -------------------------------------------------
+
+html_theme = "alabaster"
+html_title = f"sklearn-softmax {release}"
+html_theme_options = {
+    "description": "Softmax regression for scikit-learn",
+    "fixed_sidebar": True,
+}
+
+
+# -- Hooks -----------------------------------------------------------------------
+
+
+def _skip_metadata_request_methods(app, what, name, obj, skip, options):
+    # scikit-learn generates ``set_<method>_request`` on every estimator for
+    # metadata routing; their docstrings point into scikit-learn's own docs.
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_request_methods)
