@@ -205,14 +205,15 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             objective = SoftmaxObjective(
                 X.T, y_index, classes.shape[0], s, self.fit_intercept
             )
-            result = solver.solve(
-                objective,
-                penalty,
-                self._initial_theta(objective, classes),
-                tol=self.tol,
-                max_iter=self.max_iter,
-                callback=self._print_iteration if self.verbose else None,
-            )
+            with objective.parallel():
+                result = solver.solve(
+                    objective,
+                    penalty,
+                    self._initial_theta(objective, classes),
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    callback=self._print_iteration if self.verbose else None,
+                )
             self._set_fitted(objective.unravel(result.theta), classes)
             self.n_iter_ = result.n_iter
             self.loss_curve_ = result.losses
@@ -235,7 +236,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         print(f"[{self.solver}] iteration {n_iter:4d}  objective {value:.10e}")
 
     def _initial_theta(self, objective: SoftmaxObjective, classes: np.ndarray):
-        """Zeros, or the previous solution under ``warm_start``."""
+        """The previous solution under ``warm_start``, else the best constant.
+
+        The constant model ``W[:M] = 0`` with ``b_k = log p_k − mean(log p)``,
+        ``p_k`` the weighted share of class ``k``, minimises the objective over
+        the intercept alone: a better first iterate than zeros for every
+        solver. Classes without weight keep ``b_k`` at the smallest other one.
+        """
         W = np.zeros(objective.shape, dtype=objective.dtype)
         reusable = (
             self.warm_start
@@ -251,6 +258,14 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             W[: objective.n_features] = coef
             if self.fit_intercept:
                 W[-1] = intercept
+        elif self.fit_intercept:
+            shares = np.bincount(
+                objective.y, weights=objective.sample_weight, minlength=len(classes)
+            )
+            positive = shares > 0
+            log_shares = np.log(shares, where=positive, out=np.zeros_like(shares))
+            log_shares[~positive] = log_shares[positive].min()
+            W[-1] = log_shares - log_shares.mean()
         return W.ravel()
 
     def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:

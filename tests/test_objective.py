@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_softmax import softmax_gradient, softmax_loss
 from sklearn_softmax._objective import SoftmaxObjective
@@ -121,3 +122,31 @@ def test_X_is_used_without_a_copy(order):
     objective = SoftmaxObjective(X_user.T, np.arange(N) % K, K, np.ones(N), True)
     assert np.shares_memory(objective.X, X_user)
     assert all(np.shares_memory(objective.X[:, b], X_user) for b in objective.blocks)
+
+
+@pytest.mark.parametrize("sparse", [None, sp.csc_matrix])
+def test_threads_give_the_serial_result_exactly(sparse):
+    serial, theta, *_ = make_objective(block_size=7, sparse=sparse)
+    threaded, *_ = make_objective(block_size=7, sparse=sparse)
+    with threaded.parallel(n_threads=3):
+        f_t, g_t, hessp_t = threaded.value_grad_hessp(theta)
+        hv_t, value_t = hessp_t(theta), threaded.value(theta)
+    f, g, hessp = serial.value_grad_hessp(theta)
+    assert (f_t, value_t) == (f, serial.value(theta))
+    assert_array_equal(g_t, g)
+    assert_array_equal(hv_t, hessp(theta))
+
+
+def blas_threads():
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_parallel_limits_blas_to_one_thread_and_restores_it():
+    objective, *_ = make_objective(block_size=7)
+    with threadpool_limits(limits=2, user_api="blas"):
+        with objective.parallel():
+            inside = blas_threads()
+            assert objective._pool is not None
+        after = blas_threads()
+    assert (inside, after) == ({1}, {2})
+    assert objective._pool is None
