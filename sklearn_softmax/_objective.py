@@ -153,7 +153,9 @@ class SoftmaxObjective:
         small products, and lets the threads here share the cores.
         """
         if n_threads is None:
-            n_threads = min(_available_cpus(), len(self.blocks))
+            # scipy's sparse products hold the GIL: threads would only wait.
+            many = len(self.blocks) > 1 and not sp.issparse(self.X)
+            n_threads = min(_available_cpus(), len(self.blocks)) if many else 1
         with _blas_controller().limit(limits=1, user_api="blas"):
             if n_threads <= 1:
                 yield self
@@ -174,7 +176,8 @@ class SoftmaxObjective:
 
     def _block_logits(self, W: np.ndarray, block: slice):
         """The block ``X_b`` and its logits ``Z_b = W[:M]ᵀ X_b + b`` (K × N_b)."""
-        X_b = self.X[:, block]
+        single = block.stop - block.start == self.n_samples
+        X_b = self.X if single else self.X[:, block]  # scipy's slices copy
         Z = _logits(W[: self.n_features], X_b)
         if self.fit_intercept:
             Z += W[-1][:, None]
@@ -192,11 +195,14 @@ class SoftmaxObjective:
 
     def _sum_gradients(self, partials) -> np.ndarray:
         """Stack ``[X_b Dᵀ ; D 1]`` of every block and add them up in order."""
-        G = np.zeros(self.shape, dtype=self.dtype)
-        for G_b, g0_b in partials:
-            G[: self.n_features] += G_b
-            if self.fit_intercept:
-                G[-1] += g0_b
+        G = np.empty(self.shape, dtype=self.dtype)
+        for i, (G_b, g0_b) in enumerate(partials):
+            if i == 0:
+                G[: self.n_features] = G_b
+                G[self.n_features :] = g0_b
+            else:
+                G[: self.n_features] += G_b
+                G[self.n_features :] += g0_b
         return G
 
     def value(self, theta: np.ndarray) -> float:
