@@ -183,15 +183,17 @@ class SoftmaxObjective:
             Z += W[-1][:, None]
         return X_b, Z
 
-    def _block_loss(self, Z: np.ndarray, block: slice) -> float:
-        """Weighted loss of a block; leaves ``exp(Z − max)`` in ``Z``."""
+    def _block_loss(self, Z: np.ndarray, block: slice) -> tuple[float, np.ndarray]:
+        """Weighted loss of a block and the column sums of ``exp(Z − max)``.
+
+        Leaves ``exp(Z − max)`` in ``Z``: the probabilities up to the sums.
+        """
         y_b = self.y[block]
-        cols = np.arange(y_b.shape[0])
         Z -= Z.max(axis=0)
-        z_y = Z[y_b, cols]
+        z_y = Z[y_b, np.arange(y_b.shape[0])]
         np.exp(Z, out=Z)
-        lse = np.log(Z.sum(axis=0))
-        return float(self.sample_weight[block] @ (lse - z_y))
+        sums = Z.sum(axis=0)
+        return float(self.sample_weight[block] @ (np.log(sums) - z_y)), sums
 
     def _sum_gradients(self, partials) -> np.ndarray:
         """Stack ``[X_b Dᵀ ; D 1]`` of every block and add them up in order."""
@@ -210,7 +212,7 @@ class SoftmaxObjective:
         W = self.unravel(theta)
 
         def kernel(block):
-            return self._block_loss(self._block_logits(W, block)[1], block)
+            return self._block_loss(self._block_logits(W, block)[1], block)[0]
 
         return float(sum(self._map_blocks(kernel)))
 
@@ -234,8 +236,8 @@ class SoftmaxObjective:
 
             def kernel(block, S):
                 X_b, R = self._block_logits(V, block)
+                R -= np.einsum("kn,kn->n", S, R)  # r − 1 (Sᵀr), per column
                 R *= S
-                R -= S * R.sum(axis=0)
                 R *= self.sample_weight[block]
                 return _XDt(X_b, R), R.sum(axis=1)
 
@@ -248,11 +250,16 @@ class SoftmaxObjective:
 
         def kernel(block):
             X_b, S = self._block_logits(W, block)
-            f_b = self._block_loss(S, block)
-            S /= S.sum(axis=0)
-            proba = S.copy() if keep_proba else None
-            S[self.y[block], np.arange(S.shape[1])] -= 1.0
-            S *= self.sample_weight[block]
+            f_b, sums = self._block_loss(S, block)
+            s_b = self.sample_weight[block]
+            proba = None
+            if keep_proba:
+                S /= sums
+                proba = S.copy()
+                S *= s_b
+            else:
+                S *= s_b / sums
+            S[self.y[block], np.arange(S.shape[1])] -= s_b  # ŝ ∘ (S − Y)
             return f_b, _XDt(X_b, S), S.sum(axis=1), proba
 
         partials = self._map_blocks(kernel)
