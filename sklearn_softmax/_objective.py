@@ -67,6 +67,23 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def _column_block(X, block: slice):
+    """Columns ``block`` of ``X``, sharing ``X``'s memory.
+
+    A view for dense ``X``. For CSC ``X``, a CSC matrix over slices of ``X``'s
+    own ``data`` and ``indices`` (scipy's slicing, and its constructor, would
+    copy them); only the block's ``indptr`` is new. Other sparse formats come
+    as a single block: ``X`` itself.
+    """
+    if not sp.issparse(X) or (block.start == 0 and block.stop == X.shape[1]):
+        return X[:, block] if not sp.issparse(X) else X
+    start, stop = X.indptr[block.start], X.indptr[block.stop]
+    X_b = sp.csc_matrix((X.shape[0], block.stop - block.start), dtype=X.dtype)
+    X_b.data, X_b.indices = X.data[start:stop], X.indices[start:stop]
+    X_b.indptr = X.indptr[block.start : block.stop + 1] - start
+    return X_b
+
+
 def _XDt(X_b, D: np.ndarray) -> np.ndarray:
     """``X_b Dᵀ`` of shape (M, K) for a block ``X_b`` (M × N_b), ``D`` (K × N_b).
 
@@ -131,6 +148,7 @@ class SoftmaxObjective:
             block_size = self.n_samples
         starts = range(0, self.n_samples, block_size)
         self.blocks = [slice(a, min(a + block_size, self.n_samples)) for a in starts]
+        self._column_blocks = {b.start: _column_block(X, b) for b in self.blocks}
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -176,8 +194,7 @@ class SoftmaxObjective:
 
     def _block_logits(self, W: np.ndarray, block: slice):
         """The block ``X_b`` and its logits ``Z_b = W[:M]ᵀ X_b + b`` (K × N_b)."""
-        single = block.stop - block.start == self.n_samples
-        X_b = self.X if single else self.X[:, block]  # scipy's slices copy
+        X_b = self._column_blocks[block.start]
         Z = _logits(W[: self.n_features], X_b)
         if self.fit_intercept:
             Z += W[-1][:, None]

