@@ -75,8 +75,10 @@ def _column_block(X, block: slice):
     copy them); only the block's ``indptr`` is new. Other sparse formats come
     as a single block: ``X`` itself.
     """
-    if not sp.issparse(X) or (block.start == 0 and block.stop == X.shape[1]):
-        return X[:, block] if not sp.issparse(X) else X
+    if not sp.issparse(X):
+        return X[:, block]
+    if block.start == 0 and block.stop == X.shape[1]:
+        return X
     start, stop = X.indptr[block.start], X.indptr[block.stop]
     X_b = sp.csc_matrix((X.shape[0], block.stop - block.start), dtype=X.dtype)
     X_b.data, X_b.indices = X.data[start:stop], X.indices[start:stop]
