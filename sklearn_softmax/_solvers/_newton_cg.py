@@ -72,7 +72,8 @@ class NewtonCG(Solver):
         losses: list[float] = []
         message = f"reached max_iter={max_iter}"
         n_iter = 0
-        converged = max_abs(g) <= tol
+        g_max = max_abs(g)
+        converged = g_max <= tol
         # Below this change of F, rounding decides the sign of a decrease.
         f_noise = 16 * np.finfo(objective.dtype).eps
         while not converged and n_iter < max_iter:
@@ -87,10 +88,8 @@ class NewtonCG(Solver):
                 f_new, g_new, hessp_new = problem.value_grad_hessp(trial)
                 armijo = f_new <= f + self.armijo * step * slope
                 # Near the optimum F is flat to rounding: trust the gradient.
-                flat = abs(f_new - f) <= f_noise * abs(f) and max_abs(g_new) < max_abs(
-                    g
-                )
-                if armijo or flat:
+                flat = abs(f_new - f) <= f_noise * abs(f)
+                if armijo or (flat and max_abs(g_new) < g_max):
                     accepted = True
                     break
                 step *= 0.5
@@ -102,7 +101,8 @@ class NewtonCG(Solver):
             losses.append(float(f))
             if callback is not None:
                 callback(n_iter, losses[-1])
-            converged = max_abs(g) <= tol
+            g_max = max_abs(g)
+            converged = g_max <= tol
         if converged:
             message = f"max |gradient| <= tol={tol}"
         return SolverResult(theta, n_iter, converged, losses, message)
