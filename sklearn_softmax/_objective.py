@@ -67,6 +67,21 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def _balanced_block_size(n_samples: int, block_size: int) -> int:
+    """Shrink ``block_size`` so that the blocks share out evenly on the cores.
+
+    With more than one block, their number is rounded up to a multiple of the
+    available cores (5 blocks on 2 cores would leave one core idle for the
+    last), and the samples are spread evenly over them.
+    """
+    n_blocks = -(-n_samples // max(block_size, 1))
+    if n_blocks <= 1:
+        return max(n_samples, 1)
+    cpus = _available_cpus()
+    n_blocks = -(-n_blocks // cpus) * cpus
+    return -(-n_samples // n_blocks)
+
+
 def _column_block(X, block: slice):
     """Columns ``block`` of ``X``, sharing ``X``'s memory.
 
@@ -86,6 +101,17 @@ def _column_block(X, block: slice):
     return X_b
 
 
+def _squared(X_b):
+    """``X_b ∘ X_b``, sharing the sparsity structure of a sparse ``X_b``."""
+    if not sp.issparse(X_b):
+        return np.square(X_b)
+    squared = X_b.copy() if X_b.format != "csc" else sp.csc_matrix(X_b.shape)
+    if X_b.format == "csc":
+        squared.indices, squared.indptr = X_b.indices, X_b.indptr
+    squared.data = np.square(X_b.data)
+    return squared
+
+
 def _XDt(X_b, D: np.ndarray) -> np.ndarray:
     """``X_b Dᵀ`` of shape (M, K) for a block ``X_b`` (M × N_b), ``D`` (K × N_b).
 
@@ -101,7 +127,8 @@ class SoftmaxObjective:
     """Weighted mean softmax cross-entropy over row blocks of the samples.
 
     Blocks are evaluated one after the other, or, inside :meth:`parallel`, on a
-    small pool of threads (numpy and BLAS release the GIL). The partial sums
+    small pool of threads (numpy, BLAS and scipy's sparse products release the
+    GIL). The partial sums
     are added in block order either way, so results do not depend on it.
 
     Parameters
@@ -117,7 +144,8 @@ class SoftmaxObjective:
     fit_intercept : bool
         Whether ``θ`` holds an intercept row.
     block_size : int, optional
-        Samples per block; by default about 8 MiB of ``X`` per block.
+        Samples per block; by default about 8 MiB of ``X`` per block, the
+        number of blocks rounded up to a multiple of the available cores.
     """
 
     def __init__(
@@ -145,6 +173,7 @@ class SoftmaxObjective:
                     X.nnz // max(self.n_samples, 1), n_classes
                 )
             block_size = max(_MIN_BLOCK, _BLOCK_BYTES // bytes_per_sample)
+            block_size = _balanced_block_size(self.n_samples, block_size)
         if sp.issparse(X) and X.format != "csc":
             # Column slices of a CSR matrix cost a pass over all of it.
             block_size = self.n_samples
@@ -152,6 +181,7 @@ class SoftmaxObjective:
         self.blocks = [slice(a, min(a + block_size, self.n_samples)) for a in starts]
         self._column_blocks = {b.start: _column_block(X, b) for b in self.blocks}
         self._pool: ThreadPoolExecutor | None = None
+        self._feature_moments: np.ndarray | None = None
 
     @property
     def n_params(self) -> int:
@@ -173,9 +203,7 @@ class SoftmaxObjective:
         small products, and lets the threads here share the cores.
         """
         if n_threads is None:
-            # scipy's sparse products hold the GIL: threads would only wait.
-            many = len(self.blocks) > 1 and not sp.issparse(self.X)
-            n_threads = min(_available_cpus(), len(self.blocks)) if many else 1
+            n_threads = min(_available_cpus(), len(self.blocks))
         with _blas_controller().limit(limits=1, user_api="blas"):
             if n_threads <= 1:
                 yield self
@@ -186,6 +214,20 @@ class SoftmaxObjective:
                     yield self
                 finally:
                     self._pool = None
+
+    def feature_moments(self) -> np.ndarray:
+        """Weighted second moments ``Σ_n ŝ_n x_mn²`` of the features, (M,).
+
+        One pass over ``X``, computed on the first call and kept.
+        """
+        if self._feature_moments is None:
+
+            def kernel(block):
+                X_b = _squared(self._column_blocks[block.start])
+                return np.asarray(X_b @ self.sample_weight[block]).ravel()
+
+            self._feature_moments = sum(self._map_blocks(kernel))
+        return self._feature_moments
 
     def _map_blocks(self, kernel: Callable, *arrays) -> list:
         """``[kernel(block, *per_block_items)]`` over the blocks, in order."""
@@ -262,6 +304,17 @@ class SoftmaxObjective:
 
             return self._sum_gradients(self._map_blocks(kernel, probas)).ravel()
 
+        def diagonal() -> np.ndarray:
+            """The Hessian's diagonal ``(X ∘ X) (ŝ ∘ S ∘ (1 − S))ᵀ``, flat."""
+
+            def kernel(block, S):
+                D = S * (1 - S)
+                D *= self.sample_weight[block]
+                return _XDt(_squared(self._column_blocks[block.start]), D), D.sum(1)
+
+            return self._sum_gradients(self._map_blocks(kernel, probas)).ravel()
+
+        hessp.diagonal = diagonal
         return f, G.ravel(), hessp
 
     def _evaluate(self, theta: np.ndarray, keep_proba: bool):

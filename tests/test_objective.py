@@ -80,6 +80,33 @@ def test_hessian_vector_product_matches_finite_differences(fit_intercept):
     assert_allclose(g, objective.value_and_grad(theta)[1], rtol=1e-13, atol=1e-16)
 
 
+@pytest.mark.parametrize("sparse", [None, sp.csc_array])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_hessian_diagonal_matches_finite_differences(fit_intercept, sparse):
+    objective, theta, *_ = make_objective(fit_intercept, block_size=7, sparse=sparse)
+    eps = 1e-6
+    numeric = np.array(
+        [
+            (
+                objective.value_and_grad(theta + eps * e)[1][i]
+                - objective.value_and_grad(theta - eps * e)[1][i]
+            )
+            / (2 * eps)
+            for i, e in enumerate(np.eye(theta.size))
+        ]
+    )
+    _, _, hessp = objective.value_grad_hessp(theta)
+    assert relative_error(hessp.diagonal(), numeric) <= 1e-6
+
+
+@pytest.mark.parametrize("sparse", [None, sp.csr_matrix, sp.csc_array])
+def test_feature_moments_are_the_weighted_mean_squares(sparse):
+    objective, _, X_user, _, s = make_objective(block_size=7, sparse=sparse)
+    X_dense = X_user.toarray() if sparse else X_user
+    expected = s @ X_dense**2 / s.sum()
+    assert_allclose(objective.feature_moments(), expected, rtol=1e-13)
+
+
 @pytest.mark.parametrize("block_size", [1, 7, N])
 def test_blocks_do_not_change_the_result(block_size):
     objective, theta, *_ = make_objective(block_size=None)

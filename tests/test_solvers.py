@@ -9,7 +9,7 @@ from sklearn_softmax._objective import SoftmaxObjective
 from sklearn_softmax._penalties import ElasticNet
 from sklearn_softmax._solvers import SOLVERS, get_solver
 from sklearn_softmax._solvers._base import SmoothProblem, max_abs
-from sklearn_softmax._solvers._newton_cg import conjugate_gradient
+from sklearn_softmax._solvers._newton_cg import NewtonCG, conjugate_gradient
 
 
 def make_problem(alpha, dtype=np.float64):
@@ -70,11 +70,56 @@ def test_solver_keeps_float32(name):
 
 def test_conjugate_gradient_solves_a_positive_definite_system():
     rng = np.random.default_rng(0)
-    A = rng.normal(size=(8, 8))
+    A = rng.normal(size=(8, 8)) * np.logspace(0, 3, 8)[:, None]  # scaled rows
     H, b = A @ A.T + np.eye(8), rng.normal(size=8)
-    d, n_products = conjugate_gradient(lambda v: H @ v, b, rtol=1e-12, max_iter=50)
-    assert_allclose(d, np.linalg.solve(H, b), rtol=1e-9)
-    assert n_products <= 10
+    products = {}
+    for name, precond in [("plain", None), ("jacobi", 1 / np.diag(H))]:
+        d, products[name] = conjugate_gradient(
+            lambda v: H @ v, b, rtol=1e-10, max_iter=50, precond=precond
+        )
+        assert_allclose(d, np.linalg.solve(H, b), rtol=1e-8)
+    # Jacobi undoes most of the scaling.
+    assert products["jacobi"] < products["plain"] <= 50
+
+
+def test_smooth_problem_hessian_diagonal_includes_the_penalty():
+    objective, penalty = make_problem(0.3)
+    theta = np.random.default_rng(2).normal(size=objective.n_params)
+    _, _, hessp = SmoothProblem(objective, penalty).value_grad_hessp(theta)
+    explicit = np.array([hessp(e) for e in np.eye(theta.size)])
+    assert_allclose(hessp.diagonal(), np.diag(explicit), rtol=1e-12)
+
+
+@pytest.mark.parametrize("precondition", [False, True, "auto"])
+def test_newton_cg_preconditioning_reaches_the_same_minimum(precondition):
+    rng = np.random.default_rng(3)
+    N, M, K = 300, 6, 3
+    X = rng.normal(size=(N, M)) * np.logspace(-1, 2, M)  # scales spread 1000×
+    y = (X / X.std(0) @ rng.normal(size=(M, K)) + rng.gumbel(size=(N, K))).argmax(1)
+    objective = SoftmaxObjective(X.T, y, K, np.ones(N), True)
+    penalty = ElasticNet(1e-3)
+    solver = NewtonCG()
+    solver.precondition = precondition
+    diagonals = []
+    original = objective.value_grad_hessp
+
+    def spy(theta):
+        f, g, hessp = original(theta)
+        diagonal = hessp.diagonal
+        hessp.diagonal = lambda: diagonals.append(1) or diagonal()
+        return f, g, hessp
+
+    objective.value_grad_hessp = spy
+    theta0 = np.zeros(objective.n_params)
+    result = solver.solve(objective, penalty, theta0, tol=1e-10, max_iter=200)
+    assert result.converged, result.message
+    problem = SmoothProblem(objective, penalty)
+    reference = minimize(
+        problem.value_and_grad, theta0, jac=True, method="BFGS", options={"gtol": 1e-10}
+    )
+    assert problem.value(result.theta) == pytest.approx(reference.fun, rel=1e-11)
+    # "auto" preconditions dense features whose scales spread this much.
+    assert bool(diagonals) == (precondition is not False)
 
 
 @pytest.mark.parametrize("name", sorted(SOLVERS))

@@ -121,6 +121,14 @@ class SmoothProblem:
             HV[: self.n_features] += self.penalty.hessp(self._coef(v))
             return hv
 
+        def diagonal() -> np.ndarray:
+            d = data_hessp.diagonal()
+            d.reshape(self.objective.shape)[: self.n_features] += (
+                self.penalty.l2_strength
+            )
+            return d
+
+        hessp.diagonal = diagonal
         return f, g, hessp
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._base import SmoothProblem, Solver, SolverResult, max_abs
 
 
-def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int):
+def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int, precond=None):
     """Approximately solve ``H d = b`` for a positive semi-definite ``H``.
 
     Stops when ``‖H d − b‖ ≤ rtol ‖b‖``, after ``max_iter`` products, or on
@@ -23,24 +24,41 @@ def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int):
     """
     d = np.zeros_like(b)
     r = b.copy()
-    p = r.copy()
-    rr = float(r @ r)
-    target = (rtol**2) * rr
+    z = r if precond is None else precond * r
+    p = z.copy()
+    rz = float(r @ z)
+    target = (rtol**2) * float(r @ r)
     for i in range(max_iter):
         Hp = hessp(p)
         curvature = float(p @ Hp)
         if curvature <= np.finfo(b.dtype).eps * float(p @ p):
             return (b.copy() if i == 0 else d), i + 1
-        step = rr / curvature
+        step = rz / curvature
         d += step * p
         r -= step * Hp
-        rr_new = float(r @ r)
-        if rr_new <= target:
+        if float(r @ r) <= target:
             return d, i + 1
-        p *= rr_new / rr
-        p += r
-        rr = rr_new
+        z = r if precond is None else precond * r
+        rz_new = float(r @ z)
+        p *= rz_new / rz
+        p += z
+        rz = rz_new
     return d, max_iter
+
+
+def _scale_spread(moments: np.ndarray) -> float:
+    """``max / min`` of the non-zero second moments of the features."""
+    moments = moments[moments > 0]
+    return float(moments.max() / moments.min()) if moments.size else 1.0
+
+
+def _jacobi(diagonal: np.ndarray) -> np.ndarray:
+    """The inverse of a Hessian's diagonal, 1 where it (nearly) vanishes."""
+    floor = np.finfo(diagonal.dtype).eps * max_abs(diagonal)
+    safe = diagonal > floor
+    return np.where(safe, 1.0 / np.where(safe, diagonal, 1.0), 1.0).astype(
+        diagonal.dtype
+    )
 
 
 class NewtonCG(Solver):
@@ -57,6 +75,16 @@ class NewtonCG(Solver):
     rounding, a step that lowers ``max |g|`` is accepted instead, so tight
     tolerances do not stall on rounding. The Hessian-vector products reuse
     the probabilities of the last gradient evaluation.
+
+    For dense ``X`` whose features' second moments spread by more than
+    ``spread`` (10×), CG is preconditioned by the inverse of the Hessian's
+    diagonal, computed once per Newton step (one pass over ``X``). Counted in
+    evaluations plus Hessian-vector products to a relative suboptimality of
+    1e-6 (``benchmarks/bench_fit.py`` problems at scale 0.1), it cut the work
+    from 104 to 30 on the tall problem (spread 388) and from 181 to 110 on
+    the wide one (spread 42); it raised it from 94 to 130 on standardised
+    digits (spread 1) and, at full scale, from 56 to 63 on the sparse
+    problem, hence the rule.
     """
 
     name = "newton-cg"
@@ -64,9 +92,19 @@ class NewtonCG(Solver):
     max_halvings = 40
     max_cg_iter = 200
     forcing = 0.5
+    # "auto": Jacobi preconditioning for dense X whose features' second moments
+    # spread by more than `spread`; True / False force it on / off.
+    precondition: bool | str = "auto"
+    spread = 10.0
 
     def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
         problem = SmoothProblem(objective, penalty)
+        jacobi = self.precondition
+        if jacobi == "auto":
+            jacobi = (
+                not sp.issparse(objective.X)
+                and _scale_spread(objective.feature_moments()) > self.spread
+            )
         theta = np.asarray(theta0, dtype=objective.dtype).copy()
         f, g, hessp = problem.value_grad_hessp(theta)
         losses: list[float] = []
@@ -78,7 +116,10 @@ class NewtonCG(Solver):
         f_noise = 16 * np.finfo(objective.dtype).eps
         while not converged and n_iter < max_iter:
             g_norm = float(np.linalg.norm(g))
-            d, _ = conjugate_gradient(hessp, -g, self.forcing, self.max_cg_iter)
+            precond = _jacobi(hessp.diagonal()) if jacobi else None
+            d, _ = conjugate_gradient(
+                hessp, -g, self.forcing, self.max_cg_iter, precond
+            )
             slope = float(g @ d)
             if slope >= 0:  # not a descent direction: fall back to −g
                 d, slope = -g, -(g_norm**2)
