@@ -38,7 +38,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -181,6 +182,7 @@ class SoftmaxObjective:
         self.blocks = [slice(a, min(a + block_size, self.n_samples)) for a in starts]
         self._column_blocks = {b.start: _column_block(X, b) for b in self.blocks}
         self._pool: ThreadPoolExecutor | None = None
+        self._n_threads = 1
         self._feature_moments: np.ndarray | None = None
 
     @property
@@ -209,11 +211,11 @@ class SoftmaxObjective:
                 yield self
                 return
             with ThreadPoolExecutor(n_threads) as pool:
-                self._pool = pool
+                self._pool, self._n_threads = pool, n_threads
                 try:
                     yield self
                 finally:
-                    self._pool = None
+                    self._pool, self._n_threads = None, 1
 
     def feature_moments(self) -> np.ndarray:
         """Weighted second moments ``Σ_n ŝ_n x_mn²`` of the features, (M,).
@@ -229,12 +231,24 @@ class SoftmaxObjective:
             self._feature_moments = sum(self._map_blocks(kernel))
         return self._feature_moments
 
-    def _map_blocks(self, kernel: Callable, *arrays) -> list:
-        """``[kernel(block, *per_block_items)]`` over the blocks, in order."""
-        args = [self.blocks, *arrays]
+    def _map_blocks(self, kernel: Callable, *arrays) -> Iterator:
+        """``kernel(block, *per_block_items)`` over the blocks, yielded in order.
+
+        On the thread pool, at most as many blocks as there are threads are in
+        flight, so only that many partial results (each as large as ``W``)
+        exist at once, however many blocks there are.
+        """
+        args = zip(self.blocks, *arrays, strict=True)
         if self._pool is None:
-            return list(map(kernel, *args))
-        return list(self._pool.map(kernel, *args))
+            yield from (kernel(*a) for a in args)
+            return
+        pending: deque = deque()
+        for a in args:
+            pending.append(self._pool.submit(kernel, *a))
+            if len(pending) >= self._n_threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
     def _block_logits(self, W: np.ndarray, block: slice):
         """The block ``X_b`` and its logits ``Z_b = W[:M]ᵀ X_b + b`` (K × N_b)."""
@@ -334,7 +348,14 @@ class SoftmaxObjective:
             S[self.y[block], np.arange(S.shape[1])] -= s_b  # ŝ ∘ (S − Y)
             return f_b, _XDt(X_b, S), S.sum(axis=1), proba
 
-        partials = self._map_blocks(kernel)
-        f = float(sum(p[0] for p in partials))
-        G = self._sum_gradients((p[1], p[2]) for p in partials)
-        return f, G, [p[3] for p in partials]
+        f, probas = 0.0, []
+
+        def gradients():
+            nonlocal f
+            for f_b, G_b, g0_b, proba in self._map_blocks(kernel):
+                f += f_b
+                probas.append(proba)
+                yield G_b, g0_b
+
+        G = self._sum_gradients(gradients())
+        return float(f), G, probas

@@ -1,6 +1,7 @@
 """SoftmaxRegression against LogisticRegression and the objective's invariants."""
 
 import functools
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.special import logsumexp
 from sklearn.datasets import load_digits, load_iris, load_wine, make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -181,6 +183,27 @@ def test_sparse_input_gives_the_dense_fit(container, solver):
     assert_allclose(
         sparse.predict_proba(container(X)), dense.predict_proba(X), atol=1e-5
     )
+
+
+def test_sparse_input_whose_dense_form_would_not_fit_in_memory():
+    # 10⁶ × 10⁶ with 10⁷ non-zeros: 8 TB dense, 120 MB as CSR.
+    n, nnz_per_row, K = 10**6, 10, 3
+    rng = np.random.default_rng(0)
+    indices = rng.integers(n, size=n * nnz_per_row, dtype=np.int32)
+    indptr = np.arange(0, n * nnz_per_row + 1, nnz_per_row, dtype=np.int64)
+    X = sp.csr_array((rng.uniform(size=indices.size), indices, indptr), shape=(n, n))
+    y = rng.integers(K, size=n)
+    tracemalloc.start()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        model = SoftmaxRegression(tol=0.0, max_iter=2).fit(X, y)
+    proba = model.predict_proba(X[:1000])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert model.coef_.shape == (K, n)
+    assert np.all(np.isfinite(model.coef_)) and np.any(model.coef_ != 0)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    # A few (M × K)-sized vectors and (N × K) temporaries: under 1 GB in all.
+    assert peak < 10**9
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

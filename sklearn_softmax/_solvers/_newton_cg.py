@@ -35,7 +35,9 @@ def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int, precond
             return (b.copy() if i == 0 else d), i + 1
         step = rz / curvature
         d += step * p
-        r -= step * Hp
+        Hp *= step
+        r -= Hp
+        del Hp  # one vector fewer alive during the next product
         if float(r @ r) <= target:
             return d, i + 1
         z = r if precond is None else precond * r
@@ -105,7 +107,7 @@ class NewtonCG(Solver):
                 not sp.issparse(objective.X)
                 and _scale_spread(objective.feature_moments()) > self.spread
             )
-        theta = np.asarray(theta0, dtype=objective.dtype).copy()
+        theta = np.asarray(theta0, dtype=objective.dtype)  # never written to
         f, g, hessp = problem.value_grad_hessp(theta)
         losses: list[float] = []
         message = f"reached max_iter={max_iter}"
