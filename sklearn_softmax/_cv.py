@@ -73,9 +73,10 @@ class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
         the smallest class (at least 2), so that every class appears in every
         training part whenever it has two samples or more.
     scoring : str or callable, default=None
-        Scorer used to choose ``C`` and by :meth:`score`; ``None`` means
-        ``"neg_log_loss"``. Sample weights are passed to it when its metric
-        accepts ``sample_weight``.
+        Scorer used to choose ``C`` and by :meth:`score`. ``None`` means the
+        negative log loss, as ``"neg_log_loss"`` but over all the classes, so
+        that a test part lacking some of them can be scored. Sample weights
+        are passed to the scorer when its metric accepts ``sample_weight``.
     n_jobs : int, default=None
         Folds fitted in parallel by joblib; ``None`` means 1 unless in a
         ``joblib.parallel_backend`` context, ``-1`` all processors.
