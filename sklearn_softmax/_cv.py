@@ -122,7 +122,8 @@ class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
         Parameters of every fit: ``n_rows`` is ``n_classes``, or 1 for two
         classes; ``n_dof`` is ``n_features``, plus 1 for the intercept (last)
         when it is fitted. A class missing from a fold's training part has
-        zero coefficients there and an intercept of ``-inf``: probability zero.
+        zero coefficients there (and an intercept of ``-inf``), and the fold's
+        model gives it probability zero.
     n_nonzero_paths_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
         Number of features with a non-zero coefficient for some class.
     n_iter_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)

@@ -21,7 +21,8 @@ solution is still small.
 
 A class missing from a fold's training part cannot be fitted there. The fold
 model gives it zero coefficients and probability zero (an intercept of
-``-inf``), which is the limit of the fit as the class's weight goes to zero.
+``-inf``); with a fitted intercept, that is the limit of the fit as the
+class's weight goes to zero.
 """
 
 from __future__ import annotations
@@ -185,10 +186,8 @@ def fold_path(spec: PathSpec, X, y, sample_weight, train, test) -> FoldPath:
             result.coefs[i, j] = rows
             scored = fold_model(spec.classes, rows, fit_intercept, present)
             result.scores[i, j] = spec.scorer(scored, X_test, y_test, **score_kwargs)
-            result.n_iter[i, j], result.converged[i, j] = (
-                model.n_iter_,
-                model.converged_,
-            )
+            result.n_iter[i, j] = model.n_iter_
+            result.converged[i, j] = model.converged_
     return result
 
 
