@@ -3,16 +3,19 @@
 The core functions work in the derivation's features-by-samples layout
 (``X`` of shape ``(M, N)``, ``Y`` of shape ``(K, N)``, ``W`` of shape
 ``(M, K)``); :class:`SoftmaxRegression` wraps them as a scikit-learn
-classifier on the usual ``(n_samples, n_features)`` data.
+classifier on the usual ``(n_samples, n_features)`` data, and
+:class:`SoftmaxRegressionCV` chooses its ``C`` by cross-validation.
 """
 
 from ._core import softmax, softmax_gradient, softmax_loss
+from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SoftmaxRegression",
+    "SoftmaxRegressionCV",
     "__version__",
     "softmax",
     "softmax_gradient",

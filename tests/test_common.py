@@ -2,11 +2,14 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
 from sklearn_softmax._solvers import SOLVERS
 
-ESTIMATORS = [SoftmaxRegression()] + [
-    SoftmaxRegression(solver=name) for name in sorted(SOLVERS)
+ESTIMATORS = [
+    SoftmaxRegression(),
+    *(SoftmaxRegression(solver=name) for name in sorted(SOLVERS)),
+    # A short path keeps the checks quick; the default passes them as well.
+    SoftmaxRegressionCV(Cs=3),
 ]
 
 

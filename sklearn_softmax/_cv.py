@@ -1,0 +1,439 @@
+"""SoftmaxRegressionCV: ``C`` (and ``l1_ratio``) chosen by cross-validation.
+
+This module speaks scikit-learn (parameters, data checks, folds, the final
+model); :mod:`._cv_path` fits and scores the path of each fold.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._cv_path import (
+    PathSpec,
+    accepts_sample_weight,
+    as_model,
+    data_driven_Cs,
+    fold_path,
+    mean_over_folds,
+    neg_log_loss_scorer,
+    path_start,
+    split,
+)
+from ._estimator import SoftmaxRegression, _restore_on_error
+from ._penalties import make_penalty
+from ._solvers import get_solver
+from ._validation import check_sample_weight, combined_weights, encode_labels
+
+# The parameters passed unchanged to every SoftmaxRegression fit.
+_SHARED = (
+    "fit_intercept",
+    "solver",
+    "tol",
+    "max_iter",
+    "class_weight",
+    "random_state",
+    "verbose",
+)
+
+
+class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
+    r"""Softmax regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
+
+    For each ``l1_ratio`` in ``l1_ratios`` and each fold, fits
+    :class:`SoftmaxRegression` along a path of ``C`` values, from strong to
+    weak regularisation, each fit warm-started from the previous one, and
+    scores it on the fold's held-out part. The pair ``(C, l1_ratio)`` with the
+    best mean score is kept and, with ``refit=True``, fitted on all the data.
+
+    Parameters
+    ----------
+    Cs : int or array-like of float, default=10
+        An int: that many values of ``C``, geometrically spaced from
+        ``C_min`` (the largest penalty worth trying, computed from the data;
+        see Notes) to ``C_min · 10⁴``. An array-like: the values themselves,
+        positive (``np.inf`` means no penalty), fitted in increasing order.
+    l1_ratios : array-like of float, default=None
+        Values of ``l1_ratio`` in ``[0, 1]`` to try; ``None`` means ``[0.0]``
+        (L2 only). Values above ``0`` need a ``solver`` that accepts an L1
+        term.
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn: an int is a number of stratified folds. ``None``
+        uses ``StratifiedKFold`` with ``min(5, m)`` folds, ``m`` the size of
+        the smallest class (at least 2), so that every class appears in every
+        training part whenever it has two samples or more.
+    scoring : str or callable, default=None
+        Scorer used to choose ``C`` and by :meth:`score`. ``None`` means the
+        negative log loss, as ``"neg_log_loss"`` but over all the classes, so
+        that a test part lacking some of them can be scored. Sample weights
+        are passed to the scorer when its metric accepts ``sample_weight``.
+    n_jobs : int, default=None
+        Folds fitted in parallel by joblib; ``None`` means 1 unless in a
+        ``joblib.parallel_backend`` context, ``-1`` all processors.
+    refit : bool, default=True
+        If True, refit :class:`SoftmaxRegression` on all the data with the best
+        ``C`` and ``l1_ratio``. If False, ``coef_`` and ``intercept_`` are the
+        mean of the folds' parameters at that pair (see Notes).
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept.
+    solver : str, default="newton-cg"
+        Solver of every fit; see :class:`SoftmaxRegression`.
+    tol : float, default=1e-4
+        Stopping tolerance of every fit.
+    max_iter : int, default=100
+        Iteration limit of every fit.
+    class_weight : dict or "balanced", default=None
+        Weights per class, multiplied into ``sample_weight``; ``"balanced"``
+        is computed on each training part.
+    random_state : int, RandomState instance or None, default=None
+        Passed to the fits (unused by the deterministic solvers). The default
+        splitter does not shuffle.
+    verbose : int, default=0
+        Verbosity of the fits and of joblib.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted.
+    Cs_ : ndarray of shape (n_Cs, n_l1_ratios)
+        The values of ``C``, increasing down each column; column ``j`` is the
+        path of ``l1_ratios_[j]`` (all columns are equal when ``Cs`` is given
+        as values).
+    l1_ratios_ : ndarray of shape (n_l1_ratios,)
+        The values of ``l1_ratio``.
+    C_ : float
+        The best ``C``. A scalar, where ``LogisticRegressionCV`` (with its
+        default ``use_legacy_attributes=True``) repeats it per class.
+    l1_ratio_ : float
+        The best ``l1_ratio``; a scalar as well.
+    scores_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
+        Held-out score of each fold at each ``(C, l1_ratio)``.
+    coefs_paths_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios, n_rows, n_dof)
+        Parameters of every fit: ``n_rows`` is ``n_classes``, or 1 for two
+        classes; ``n_dof`` is ``n_features``, plus 1 for the intercept (last)
+        when it is fitted. A class missing from a fold's training part has
+        zero coefficients there (and an intercept of ``-inf``), and the fold's
+        model gives it probability zero.
+    n_nonzero_paths_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
+        Number of features with a non-zero coefficient for some class.
+    n_iter_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
+        Iterations of each fit of the path (the refit is not counted).
+    coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
+        Coefficients of the final model; ``w₁ − w₀`` for two classes.
+    intercept_ : ndarray of shape (n_classes,) or (1,)
+        Intercepts of the final model.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names, when ``X`` had string column names.
+
+    See Also
+    --------
+    SoftmaxRegression : the estimator fitted at each point of the path.
+    sklearn.linear_model.LogisticRegressionCV : its counterpart in scikit-learn.
+
+    Notes
+    -----
+    With sample weights ``s`` (times class weights), the penalty zeroes all
+    coefficients for ``C ≤ C_min = ρ / max |∇_W Σ s ℓ|`` when
+    ``ρ = l1_ratio > 0``, the gradient taken at zero coefficients and the
+    best constant intercept. For ``ρ = 0`` the path starts at the ``C_min``
+    of ``ρ = 1``. ``C_min`` is computed once on all the training data, so
+    every fold is scored at the same values.
+
+    The folds' scores are compared through their mean; the first maximum
+    wins, that is the smallest ``C`` among equal scores. With
+    ``refit=False`` the folds' parameters at the best pair are averaged, as in
+    ``LogisticRegressionCV``, a class's over the folds whose training part
+    contains it; ``LogisticRegressionCV`` instead averages each fold's own
+    best, so its ``C_`` need not be a grid value.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_softmax import SoftmaxRegressionCV
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxRegressionCV(Cs=5).fit(X, y)
+    >>> clf.scores_.shape
+    (5, 5, 1)
+    >>> bool(clf.C_ == clf.Cs_[clf.scores_.mean(axis=0).argmax(), 0])
+    True
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    """
+
+    _parameter_constraints: dict = {
+        "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "l1_ratios": ["array-like", None],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [Integral, None],
+        "refit": ["boolean"],
+        **{name: SoftmaxRegression._parameter_constraints[name] for name in _SHARED},
+    }
+
+    def __init__(
+        self,
+        Cs=10,
+        l1_ratios=None,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        refit=True,
+        fit_intercept=True,
+        solver="newton-cg",
+        tol=1e-4,
+        max_iter=100,
+        class_weight=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> SoftmaxRegressionCV:
+        """Cross-validate the path, then fit the final model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 input is fitted in float32.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, used by the fits and by the scorer.
+
+        Returns
+        -------
+        self : SoftmaxRegressionCV
+            The fitted estimator.
+        """
+        with _restore_on_error(self):
+            X, y = validate_data(
+                self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+            )
+            check_classification_targets(y)
+            classes, y_index = encode_labels(y)
+            if sample_weight is not None:
+                sample_weight = check_sample_weight(sample_weight, X.shape[0])
+            l1_ratios = self._check_l1_ratios()
+            Cs = self._path(X, y_index, classes, sample_weight, l1_ratios)
+            folds = split(self.cv, X, y, y_index, classes)
+            scorer = self._scorer(classes)
+            spec = PathSpec(
+                classes=classes,
+                Cs=Cs,
+                l1_ratios=l1_ratios,
+                params={name: getattr(self, name) for name in _SHARED},
+                scorer=scorer,
+                weighted_scorer=accepts_sample_weight(scorer),
+            )
+            paths = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+                delayed(fold_path)(spec, X, y, sample_weight, train, test)
+                for train, test in folds
+            )
+            self._set_path_attributes(spec, paths, X.shape[1])
+            i, j = np.unravel_index(self.scores_.mean(axis=0).argmax(), Cs.shape)
+            self.C_, self.l1_ratio_ = float(Cs[i, j]), float(l1_ratios[j])
+            if self.refit:
+                final = SoftmaxRegression(
+                    C=self.C_, l1_ratio=self.l1_ratio_, **spec.params
+                )
+                final.fit(X, y, sample_weight=sample_weight)
+                self.coef_, self.intercept_ = final.coef_, final.intercept_
+            else:
+                present = np.stack([path.present for path in paths])
+                self._set_mean_of_folds(self.coefs_paths_[:, i, j], present)
+        n_failed = sum(int((~path.converged).sum()) for path in paths)
+        if n_failed:
+            warnings.warn(
+                f"{n_failed} of {self.n_iter_.size} fits of the path did not "
+                f"converge (solver={self.solver!r}); increase max_iter, or scale "
+                "the data.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _scorer(self, classes: np.ndarray):
+        if self.scoring is None:
+            return neg_log_loss_scorer(classes)
+        return check_scoring(self, scoring=self.scoring)
+
+    def _check_l1_ratios(self) -> np.ndarray:
+        if self.l1_ratios is None:
+            return np.zeros(1)
+        l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64)
+        if l1_ratios.ndim != 1 or l1_ratios.size == 0:
+            raise ValueError(
+                "l1_ratios must be a non-empty 1-D list of values in [0, 1], "
+                f"got shape {l1_ratios.shape}."
+            )
+        if not np.all((l1_ratios >= 0) & (l1_ratios <= 1)):
+            raise ValueError(f"l1_ratios must lie in [0, 1], got {self.l1_ratios!r}.")
+        # Refuse a solver that cannot fit them before any work is done.
+        get_solver(self.solver, make_penalty(1.0, l1_ratios.max(), 1.0))
+        return l1_ratios
+
+    def _path(self, X, y_index, classes, sample_weight, l1_ratios) -> np.ndarray:
+        """``Cs_``, of shape ``(n_Cs, n_l1_ratios)``: increasing ``C`` per column."""
+        if not isinstance(self.Cs, Integral):
+            Cs = np.asarray(self.Cs, dtype=np.float64)
+            if Cs.ndim != 1 or Cs.size == 0 or not np.all(Cs > 0):
+                raise ValueError(
+                    "Cs must be a positive int or a non-empty 1-D list of "
+                    f"positive values, got {self.Cs!r}."
+                )
+            return np.repeat(np.sort(Cs)[:, None], l1_ratios.size, axis=1)
+        s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+        start = path_start(X, y_index, classes, s, self.fit_intercept)
+        return data_driven_Cs(start, self.Cs, l1_ratios)
+
+    def _set_path_attributes(self, spec: PathSpec, paths: list, n_features: int):
+        self.classes_ = spec.classes
+        self.Cs_ = spec.Cs
+        self.l1_ratios_ = spec.l1_ratios
+        self.scores_ = np.stack([path.scores for path in paths])
+        self.coefs_paths_ = np.stack([path.coefs for path in paths])
+        self.n_iter_ = np.stack([path.n_iter for path in paths])
+        nonzero = (self.coefs_paths_[..., :n_features] != 0).any(axis=-2)
+        self.n_nonzero_paths_ = np.count_nonzero(nonzero, axis=-1)
+
+    def _set_mean_of_folds(self, rows: np.ndarray, present: np.ndarray) -> None:
+        """``coef_``, ``intercept_``: each class's mean over the folds it is in."""
+        mean = mean_over_folds(rows, present)
+        self.coef_ = mean[:, : self.n_features_in_]
+        if self.fit_intercept:
+            self.intercept_ = mean[:, self.n_features_in_]
+        else:
+            self.intercept_ = np.zeros(mean.shape[0], dtype=mean.dtype)
+
+    def _delegate(self, method: str, X):
+        """``method`` of the final model, on ``X`` checked against the fit."""
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        model = as_model(self.classes_, self.coef_, self.intercept_)
+        return getattr(model, method)(X)
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """Linear scores of each sample, as :meth:`SoftmaxRegression.decision_function`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            Logits per class; for two classes ``z₁ − z₀``.
+        """
+        return self._delegate("decision_function", X)
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Class probabilities of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        return self._delegate("predict_proba", X)
+
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
+        """Log-probabilities of each sample, computed as a log-softmax.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        return self._delegate("predict_log_proba", X)
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self._delegate("predict", X)
+
+    def score(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """The ``scoring`` of the model on ``X`` and ``y``.
+
+        As in ``LogisticRegressionCV``, this is the score used to choose ``C``
+        (negative log loss by default), not the accuracy.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights, passed to the scorer when it accepts them.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        scorer = self._scorer(self.classes_)
+        kwargs = {}
+        if sample_weight is not None and accepts_sample_weight(scorer):
+            kwargs["sample_weight"] = sample_weight
+        return float(scorer(self, X, y, **kwargs))

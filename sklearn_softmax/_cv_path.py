@@ -1,0 +1,259 @@
+r"""The folds and the regularisation path of :class:`SoftmaxRegressionCV`.
+
+Conventions
+-----------
+Every fit is a :class:`SoftmaxRegression`; nothing here touches a solver. The
+grids share one layout: ``Cs[i, j]`` is the ``i``-th ``C`` of the path of
+``l1_ratios[j]``, increasing with ``i``, and a fold's ``scores[i, j]`` and
+``coefs[i, j]`` belong to it. ``coefs[i, j]`` holds one row per class (one
+row for two classes: ``w₁ − w₀``, as in ``coef_``), the coefficients followed
+by the intercept when it is fitted.
+
+The path starts where the penalty zeroes every coefficient. Let ``G`` be the
+gradient ``∇_W Σ s ℓ`` of the data term at ``W = 0`` with the intercept of the
+best constant model (the point :class:`SoftmaxRegression` starts from). The
+subdifferential of ``C Σ s ℓ + ½ (1 − ρ) ‖W‖² + ρ ‖W‖₁`` at ``W = 0`` is
+``C G + ρ [−1, 1]`` entry by entry, so ``W = 0`` is the minimiser exactly when
+``C max |G| ≤ ρ``: for ``ρ > 0`` every coefficient is zero up to
+``C_min = ρ / max |G|``. For ``ρ = 0`` no finite ``C`` gives zeros; the path
+then starts at ``1 / max |G|``, the ``C_min`` of ``ρ = 1``, where the L2
+solution is still small.
+
+A class missing from a fold's training part cannot be fitted there. The fold
+model gives it zero coefficients and probability zero (an intercept of
+``-inf``); with a fitted intercept, that is the limit of the fit as the
+class's weight goes to zero.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss, make_scorer
+from sklearn.model_selection import StratifiedKFold, check_cv
+
+from ._estimator import SoftmaxRegression
+from ._objective import SoftmaxObjective
+from ._solvers._base import max_abs
+
+#: The data-driven path spans ``C_min`` to ``C_min · 10**PATH_DECADES``.
+PATH_DECADES = 4
+
+
+def path_start(X, y_index: np.ndarray, classes: np.ndarray, s, fit_intercept) -> float:
+    """``1 / max |G|``: the ``C_min`` of ``ρ = 1`` (see the module's notes).
+
+    ``1.0`` when ``G = 0`` (constant features), where every ``C`` gives
+    ``W = 0``.
+    """
+    objective = SoftmaxObjective(X.T, y_index, classes.shape[0], s, fit_intercept)
+    start = SoftmaxRegression(fit_intercept=fit_intercept)
+    _, g = objective.value_and_grad(start._initial_theta(objective, classes))
+    # g is the gradient of the mean loss Σ ŝ ℓ; that of Σ s ℓ is Σ s times it.
+    g_max = max_abs(objective.unravel(g)[: objective.n_features]) * float(s.sum())
+    return 1.0 / g_max if g_max > 0 else 1.0
+
+
+def data_driven_Cs(c_start: float, n_Cs: int, l1_ratios: np.ndarray) -> np.ndarray:
+    """``n_Cs`` values per ``l1_ratio``, geometric from ``C_min`` over 4 decades."""
+    rho = np.where(l1_ratios > 0, l1_ratios, 1.0)
+    return c_start * np.logspace(0, PATH_DECADES, n_Cs)[:, None] * rho[None, :]
+
+
+def split(cv, X, y, y_index: np.ndarray, classes: np.ndarray) -> list:
+    """The ``(train, test)`` pairs of ``cv``, checked for fits on every fold.
+
+    ``cv=None`` is a ``StratifiedKFold`` with ``min(5, m)`` folds, ``m`` the
+    size of the smallest class (at least 2): every class with two samples or
+    more is then in every training part.
+
+    Raises
+    ------
+    ValueError
+        If a training part holds fewer than two classes, or a class is in no
+        training part.
+    """
+    if cv is None:
+        smallest = int(np.bincount(y_index).min())
+        cv = StratifiedKFold(n_splits=min(5, max(2, smallest)))
+    folds = list(check_cv(cv, y, classifier=True).split(X, y))
+    seen = np.zeros(classes.shape[0], dtype=bool)
+    for n, (train, _) in enumerate(folds):
+        present = np.unique(y_index[train])
+        if present.shape[0] < 2:
+            raise ValueError(
+                f"The training part of fold {n} holds samples of fewer than "
+                f"2 classes ({classes[present].tolist()}); use fewer folds "
+                "or a stratified splitter."
+            )
+        seen[present] = True
+    if not seen.all():
+        raise ValueError(
+            f"Classes {classes[~seen].tolist()} are in no training part of "
+            "the cross-validation."
+        )
+    return folds
+
+
+def neg_log_loss_scorer(classes: np.ndarray):
+    """The default scorer: the negative log loss over all ``classes``.
+
+    Naming the classes lets a test part that lacks some of them be scored.
+    """
+    return make_scorer(
+        log_loss,
+        greater_is_better=False,
+        response_method="predict_proba",
+        labels=classes,
+    )
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """What every fold needs besides its data.
+
+    Attributes
+    ----------
+    classes : ndarray of shape (n_classes,)
+        All classes of the problem.
+    Cs : ndarray of shape (n_Cs, n_l1_ratios)
+        The path of each ``l1_ratio``, increasing ``C`` down each column.
+    l1_ratios : ndarray of shape (n_l1_ratios,)
+    params : dict
+        Parameters of every :class:`SoftmaxRegression` besides ``C``,
+        ``l1_ratio`` and ``warm_start``.
+    scorer : callable
+        ``scorer(estimator, X, y, **kwargs)``.
+    weighted_scorer : bool
+        Whether the scorer takes ``sample_weight``.
+    """
+
+    classes: np.ndarray
+    Cs: np.ndarray
+    l1_ratios: np.ndarray
+    params: dict
+    scorer: Callable
+    weighted_scorer: bool
+
+
+@dataclass
+class FoldPath:
+    """One fold's results, on the grid ``(n_Cs, n_l1_ratios)``."""
+
+    scores: np.ndarray
+    coefs: np.ndarray
+    n_iter: np.ndarray
+    converged: np.ndarray
+    present: np.ndarray  # (n_classes,): the classes of the training part
+
+
+def fold_path(spec: PathSpec, X, y, sample_weight, train, test) -> FoldPath:
+    """Fit and score one fold along the whole path, for every ``l1_ratio``.
+
+    Along each path the fits go from strong to weak regularisation, each
+    warm-started from the previous solution.
+    """
+    X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
+    sw_train = None if sample_weight is None else sample_weight[train]
+    score_kwargs = {}
+    if sample_weight is not None and spec.weighted_scorer:
+        score_kwargs["sample_weight"] = sample_weight[test]
+    fit_intercept = spec.params["fit_intercept"]
+    present = np.isin(spec.classes, y_train)
+    shape = spec.Cs.shape
+    result = FoldPath(
+        scores=np.empty(shape),
+        coefs=None,
+        n_iter=np.empty(shape, dtype=int),
+        converged=np.empty(shape, dtype=bool),
+        present=present,
+    )
+    for j, l1_ratio in enumerate(spec.l1_ratios):
+        model = SoftmaxRegression(l1_ratio=l1_ratio, warm_start=True, **spec.params)
+        for i in range(shape[0]):
+            model.set_params(C=spec.Cs[i, j])
+            with warnings.catch_warnings():  # counted, and reported once
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X_train, y_train, sample_weight=sw_train)
+            rows = global_rows(model, spec.classes, fit_intercept)
+            if result.coefs is None:
+                result.coefs = np.empty(shape + rows.shape, dtype=rows.dtype)
+            result.coefs[i, j] = rows
+            scored = fold_model(spec.classes, rows, fit_intercept, present)
+            result.scores[i, j] = spec.scorer(scored, X_test, y_test, **score_kwargs)
+            result.n_iter[i, j] = model.n_iter_
+            result.converged[i, j] = model.converged_
+    return result
+
+
+def global_rows(fitted: SoftmaxRegression, classes, fit_intercept) -> np.ndarray:
+    """A fold model's parameters as rows of all ``classes``: ``(n_rows, n_dof)``.
+
+    Classes missing from the fold get zero coefficients and, when an intercept
+    is fitted, an intercept of ``-inf``.
+    """
+    coef, intercept = fitted.coef_, fitted.intercept_
+    n_features = coef.shape[1]
+    n_rows = 1 if classes.shape[0] == 2 else classes.shape[0]
+    rows = np.zeros((n_rows, n_features + int(fit_intercept)), dtype=coef.dtype)
+    index = np.arange(coef.shape[0])
+    if n_rows > coef.shape[0]:  # some classes are missing
+        if fitted.classes_.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
+            coef = np.vstack([-coef, coef]) / 2
+            intercept = np.hstack([-intercept, intercept]) / 2
+        index = np.searchsorted(classes, fitted.classes_)
+        if fit_intercept:
+            rows[:, n_features] = -np.inf
+    rows[index, :n_features] = coef
+    if fit_intercept:
+        rows[index, n_features] = intercept
+    return rows
+
+
+def fold_model(classes, rows, fit_intercept, present) -> SoftmaxRegression:
+    """The fitted fold model with parameters ``rows``, for the scorer.
+
+    Without a fitted intercept, the classes not ``present`` get ``-inf``.
+    """
+    n_features = rows.shape[1] - int(fit_intercept)
+    if fit_intercept:
+        intercept = rows[:, n_features]
+    elif rows.shape[0] == 1:
+        intercept = np.zeros(1, dtype=rows.dtype)
+    else:
+        intercept = np.where(present, 0.0, -np.inf).astype(rows.dtype)
+    return as_model(classes, rows[:, :n_features], intercept)
+
+
+def as_model(classes, coef, intercept) -> SoftmaxRegression:
+    """A fitted :class:`SoftmaxRegression` with the given parameters."""
+    model = SoftmaxRegression()
+    model.classes_, model.coef_, model.intercept_ = classes, coef, intercept
+    model.n_features_in_ = coef.shape[1]
+    return model
+
+
+def mean_over_folds(rows: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Each row's mean over the folds whose training part had its class.
+
+    ``rows`` has shape ``(n_folds, n_rows, n_dof)``, ``present`` shape
+    ``(n_folds, n_classes)``; with a single row (two classes) every fold counts.
+    """
+    if rows.shape[1] == 1:
+        present = np.ones((rows.shape[0], 1), dtype=bool)
+    total = np.where(present[..., None], rows, 0).sum(axis=0)
+    return (total / present.sum(axis=0)[:, None]).astype(rows.dtype)
+
+
+def accepts_sample_weight(scorer) -> bool:
+    """Whether a scorer's metric (or the scorer itself) takes ``sample_weight``."""
+    func = getattr(scorer, "_score_func", scorer)
+    try:
+        return "sample_weight" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
