@@ -5,8 +5,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_softmax import SoftmaxRegression
 from sklearn_softmax._solvers import SOLVERS
 
-ESTIMATORS = [SoftmaxRegression()] + [
-    SoftmaxRegression(solver=name) for name in sorted(SOLVERS)
+ESTIMATORS = [
+    SoftmaxRegression(),
+    *(SoftmaxRegression(solver=name) for name in sorted(SOLVERS)),
+    # An L1 part: solver="auto" picks fista; and fista named, pure L1.
+    SoftmaxRegression(l1_ratio=0.5),
+    SoftmaxRegression(solver="fista", l1_ratio=1.0),
 ]
 
 
