@@ -16,6 +16,7 @@ from sklearn_softmax._solvers._base import (
     max_abs,
     subdifferential_distance,
 )
+from sklearn_softmax._solvers._fista import Metric
 from sklearn_softmax._solvers._newton_cg import conjugate_gradient
 
 SMOOTH_ONLY = sorted(name for name, s in SOLVERS.items() if s.smooth_only)
@@ -184,3 +185,25 @@ def test_l1_solver_meets_the_optimality_conditions(
     # A step that raises F beyond rounding is rejected: F never goes up.
     rounding = 16 * np.finfo(dtype).eps * abs(result.losses[0])
     assert np.all(np.diff(result.losses) <= rounding)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_metric_coordinates_and_their_gradient(sparse):
+    # u = (W, b + Wᵀμ): θ(u) is linear, so ∇_u f = Aᵀ ∇_θ f, checked against
+    # central differences of u ↦ f(θ(u)), and θ ↦ u ↦ θ is the identity.
+    objective, X, y = make_l1_problem(True, sparse, np.float64)
+    metric = Metric(objective)
+    assert_allclose(metric.mu, X.mean(axis=0))
+    assert_allclose(metric.D.reshape(objective.shape)[:-1, 0], X.var(axis=0))
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=objective.n_params)
+    u = metric.to_u(theta)
+    assert_allclose(metric.to_theta(u), theta, atol=1e-14)
+    grad_u = metric.grad_u(objective.value_and_grad(theta)[1])
+    eps = 1e-6
+    for i in rng.choice(objective.n_params, size=6, replace=False):
+        e = np.zeros_like(u)
+        e[i] = eps
+        f_plus = objective.value(metric.to_theta(u + e))
+        f_minus = objective.value(metric.to_theta(u - e))
+        assert grad_u[i] == pytest.approx((f_plus - f_minus) / (2 * eps), abs=1e-8)
