@@ -27,7 +27,14 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from bench_fit import fmt_ratio, fmt_time, log, machine_info  # sibling script
+from bench_fit import (  # the sibling script's reporting helpers
+    cpu_snapshot,
+    fmt_ratio,
+    fmt_time,
+    foreign_load,
+    log,
+    machine_info,
+)
 from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -280,18 +287,24 @@ def main(argv=None):
     X, y = make_text_like(n, m, k, density)
     log(f"X {X.shape}, nnz {X.nnz:,}, {k} classes")
     rows, notes = [], []
+    snapshot = cpu_snapshot()
     with threadpool_limits(limits=1, user_api="blas"):
         for l1_ratio in L1_RATIOS:
             row, note = run_ratio(X, y, l1_ratio, args)
             rows.append(row)
             notes.append(note)
     total = time.perf_counter() - start
+    load = foreign_load(snapshot, cpu_snapshot())
+    if load > 0.1:
+        log(f"WARNING: other processes used {load:.2f} cores during the run")
     lines = [
         f"# L1 / elastic-net benchmark ({args.size})",
         "",
         *machine_info(argv),
         "- BLAS limited to 1 thread (threadpoolctl) for both estimators",
-        f"- total time of the run: {total:.0f} s",
+        f"- total time of the run: {total:.0f} s; other processes used "
+        f"{load:.2f} cores on average meanwhile"
+        + (" (timings disturbed)" if load > 0.1 else ""),
         "",
         f"Problem: text-like sparse CSR, {n:,} × {m:,}, {k} classes, nnz "
         f"{X.nnz:,} (density {X.nnz / (n * m):.4f}); Zipf word frequencies, "
