@@ -132,7 +132,7 @@ def make_estimator(impl, C, l1_ratio, max_iter, tol=TOL):
     params = {"C": C, "l1_ratio": l1_ratio, "tol": tol, "max_iter": max_iter}
     if LogisticRegression().penalty != "deprecated":  # scikit-learn < 1.8
         params["penalty"] = "elasticnet"
-    return LogisticRegression(solver="saga", **params)
+    return LogisticRegression(solver="saga", random_state=0, **params)
 
 
 def timed_fit(est, X, y) -> float:
