@@ -48,7 +48,7 @@ TOL = 1e-14  # so tiny that only max_iter stops a fit
 L1_RATIOS = (1.0, 0.5)
 SIZES = {  # n_samples, n_features, n_classes, mean density
     "quick": (20_000, 5_000, 10, 0.003),
-    "full": (50_000, 20_000, 20, 0.002),
+    "full": (40_000, 10_000, 20, 0.002),
 }
 
 
