@@ -66,7 +66,7 @@ class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
     l1_ratios : array-like of float, default=None
         Values of ``l1_ratio`` in ``[0, 1]`` to try; ``None`` means ``[0.0]``
         (L2 only). Values above ``0`` need a ``solver`` that accepts an L1
-        term.
+        term: ``"auto"`` (the default) or ``"fista"``.
     cv : int, cross-validation generator or iterable, default=None
         As in scikit-learn: an int is a number of stratified folds. ``None``
         uses ``StratifiedKFold`` with ``min(5, m)`` folds, ``m`` the size of
@@ -86,7 +86,7 @@ class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
         mean of the folds' parameters at that pair (see Notes).
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    solver : str, default="newton-cg"
+    solver : str, default="auto"
         Solver of every fit; see :class:`SoftmaxRegression`.
     tol : float, default=1e-4
         Stopping tolerance of every fit.
@@ -191,7 +191,7 @@ class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
         n_jobs=None,
         refit=True,
         fit_intercept=True,
-        solver="newton-cg",
+        solver="auto",
         tol=1e-4,
         max_iter=100,
         class_weight=None,

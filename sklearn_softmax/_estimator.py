@@ -8,16 +8,19 @@ view of shape ``(M, N)``. The fitted parameter is ``W`` of shape
 ``intercept_ = W[M]`` are views of it for three or more classes. Two classes
 are fitted as the ``K = 2`` softmax and reported as ``LogisticRegression``
 reports them: ``coef_ = w₁ − w₀`` of shape ``(1, M)``, ``intercept_ = b₁ − b₀``
-of shape ``(1,)``.
+of shape ``(1,)``. ``sparsify()`` replaces ``coef_`` by a CSR copy (see
+:mod:`._sparse_coef`); everything that reads ``coef_`` accepts both.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -28,6 +31,7 @@ from ._core import _logits, log_softmax, softmax
 from ._objective import SoftmaxObjective
 from ._penalties import make_penalty
 from ._solvers import SOLVERS, get_solver
+from ._sparse_coef import SparseCoefMixin
 from ._validation import combined_weights, encode_labels
 
 
@@ -43,7 +47,7 @@ def _restore_on_error(estimator):
         raise
 
 
-class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     r"""Softmax (multinomial logistic) regression.
 
     Minimises, over the coefficients ``W`` and the unpenalised intercept ``b``,
@@ -64,19 +68,27 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     C : float, default=1.0
         Inverse regularisation strength, positive; ``np.inf`` means no penalty.
     l1_ratio : float, default=0.0
-        Share of the L1 term in the penalty, in ``[0, 1]``. The solvers of this
-        version handle only ``l1_ratio=0`` (L2) and refuse anything else.
+        Share of the L1 term in the penalty, in ``[0, 1]``: ``0`` is the L2
+        penalty, ``1`` the L1 (lasso) penalty, values in between the elastic
+        net. An L1 part sets coefficients to exactly zero; it needs
+        ``solver="auto"`` or ``"fista"``.
     fit_intercept : bool, default=True
         Whether to fit the intercept ``b`` (never penalised).
-    solver : {"newton-cg", "lbfgs", "gd"}, default="newton-cg"
+    solver : {"auto", "newton-cg", "lbfgs", "gd", "fista"}, default="auto"
+        ``"auto"``: ``"newton-cg"`` when the penalty is smooth
+        (``l1_ratio=0`` or ``C=np.inf``), ``"fista"`` otherwise.
         ``"newton-cg"``: truncated Newton with conjugate gradients on
         Hessian-vector products; few iterations, and fast to tight
         tolerances. ``"lbfgs"``: scipy's L-BFGS. ``"gd"``: gradient descent
         ``W ← W − η ∇E(W)`` with Barzilai–Borwein steps and a backtracking
-        line search.
+        line search. ``"fista"``: accelerated proximal gradient in a diagonal
+        metric, with backtracking and adaptive restart; the only one that
+        accepts ``l1_ratio > 0``.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the gradient of the objective
-        divided by ``C Σ s`` (see ``loss_curve_``) is at most ``tol``.
+        divided by ``C Σ s`` (see ``loss_curve_``) is at most ``tol``. With
+        an L1 part, the objective is not differentiable where a coefficient
+        is zero, and the test is on the subgradient of smallest magnitude.
     max_iter : int, default=100
         Maximum number of solver iterations.
     class_weight : dict or "balanced", default=None
@@ -96,7 +108,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         Class labels, sorted.
     coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
-        Coefficients; ``w₁ − w₀`` for two classes.
+        Coefficients; ``w₁ − w₀`` for two classes. A
+        ``scipy.sparse.csr_matrix`` after :meth:`sparsify`.
     intercept_ : ndarray of shape (n_classes,) or (1,)
         Intercepts (zeros when ``fit_intercept=False``).
     n_iter_ : int
@@ -133,7 +146,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         "C": [Interval(Real, 0, None, closed="right")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions(set(SOLVERS))],
+        "solver": [StrOptions({"auto", *SOLVERS})],
         "tol": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -147,7 +160,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         C=1.0,
         l1_ratio=0.0,
         fit_intercept=True,
-        solver="newton-cg",
+        solver="auto",
         tol=1e-4,
         max_iter=100,
         class_weight=None,
@@ -212,7 +225,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                     self._initial_theta(objective, classes),
                     tol=self.tol,
                     max_iter=self.max_iter,
-                    callback=self._print_iteration if self.verbose else None,
+                    callback=(
+                        functools.partial(self._print_iteration, solver.name)
+                        if self.verbose
+                        else None
+                    ),
                 )
             self._set_fitted(objective.unravel(result.theta), classes)
             self.n_iter_ = result.n_iter
@@ -225,15 +242,16 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 else "tol may be finer than the floating-point precision allows."
             )
             warnings.warn(
-                f"SoftmaxRegression(solver={self.solver!r}) did not converge: "
+                f"SoftmaxRegression(solver={solver.name!r}) did not converge: "
                 f"{result.message}. {hint}",
                 ConvergenceWarning,
                 stacklevel=3,  # the caller of fit, past _fit_context's wrapper
             )
         return self
 
-    def _print_iteration(self, n_iter: int, value: float) -> None:
-        print(f"[{self.solver}] iteration {n_iter:4d}  objective {value:.10e}")
+    @staticmethod
+    def _print_iteration(solver: str, n_iter: int, value: float) -> None:
+        print(f"[{solver}] iteration {n_iter:4d}  objective {value:.10e}")
 
     def _initial_theta(self, objective: SoftmaxObjective, classes: np.ndarray):
         """The previous solution under ``warm_start``, else the best constant.
@@ -251,7 +269,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             and self.coef_.shape[1] == objective.n_features
         )
         if reusable:
-            coef, intercept = self.coef_.T, self.intercept_
+            coef, intercept = self._dense_coef().T, self.intercept_
             if classes.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
                 coef = np.hstack([-coef, coef]) / 2
                 intercept = np.hstack([-intercept, intercept]) / 2
@@ -306,7 +324,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             dtype=[np.float64, np.float32],
             reset=False,
         )
-        Z = _logits(self.coef_.T.astype(X.dtype, copy=False), X.T)
+        if sp.issparse(self.coef_):  # after sparsify(): a sparse product
+            Z = self.coef_.astype(X.dtype) @ X.T
+            Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
+        else:
+            Z = _logits(self.coef_.T.astype(X.dtype, copy=False), X.T)
         Z += self.intercept_.astype(X.dtype, copy=False)[:, None]
         return Z
 

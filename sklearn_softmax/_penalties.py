@@ -70,11 +70,16 @@ class ElasticNet:
         """Hessian of the L2 part times ``V``: ``α (1 − ρ) V``."""
         return self.l2_strength * V
 
-    def prox(self, W: np.ndarray, step: float) -> np.ndarray:
+    def prox(self, W: np.ndarray, step: float | np.ndarray) -> np.ndarray:
         r"""Proximal operator of ``step`` times the whole penalty.
 
         .. math:: \mathrm{prox}(W)_{ik} = \frac{\mathrm{sign}(W_{ik})
-                  \max(|W_{ik}| - t α ρ, 0)}{1 + t α (1 − ρ)}, \quad t = step
+                  \max(|W_{ik}| - t_{ik} α ρ, 0)}{1 + t_{ik} α (1 − ρ)}
+
+        ``step`` is a scalar ``t`` or an array of steps ``t_ik`` broadcast
+        against ``W``: the penalty is separable, so each entry has its own
+        one-dimensional problem. Entries with ``|W_ik| ≤ t_ik α ρ`` become
+        exactly zero.
         """
         shrunk = np.sign(W) * np.maximum(np.abs(W) - step * self.l1_strength, 0.0)
         return shrunk / (1.0 + step * self.l2_strength)

@@ -8,6 +8,9 @@ from sklearn_softmax._solvers import SOLVERS
 ESTIMATORS = [
     SoftmaxRegression(),
     *(SoftmaxRegression(solver=name) for name in sorted(SOLVERS)),
+    # An L1 part: solver="auto" picks fista; and fista named, pure L1.
+    SoftmaxRegression(l1_ratio=0.5),
+    SoftmaxRegression(solver="fista", l1_ratio=1.0),
     # A short path keeps the checks quick; the default passes them as well.
     SoftmaxRegressionCV(Cs=3),
 ]

@@ -6,7 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
 from sklearn.datasets import load_digits, load_iris, load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
@@ -50,16 +50,21 @@ def weights(kind, y):
     return None, None
 
 
-def objective(coef, intercept, X, y, C, sample_weight=None, class_weight=None):
-    """``C Σ s_n ℓ_n + ½ ‖coef‖²`` in float64, straight from the definition."""
+def objective(
+    coef, intercept, X, y, C, sample_weight=None, class_weight=None, l1_ratio=0.0
+):
+    """``C Σ s_n ℓ_n + ½ (1 − ρ) ‖coef‖² + ρ ‖coef‖₁`` in float64, from the
+    definition."""
     classes = np.unique(y)
     s = np.ones(y.shape[0]) if sample_weight is None else sample_weight
     if class_weight is not None:
         s = s * np.array([class_weight[c] for c in y])
+    coef = np.asarray(coef, dtype=np.float64)
     Z = X @ coef.T + intercept
     y_index = np.searchsorted(classes, y)
     losses = logsumexp(Z, axis=1) - Z[np.arange(y.shape[0]), y_index]
-    return C * s @ losses + 0.5 * np.sum(coef**2)
+    penalty = 0.5 * (1 - l1_ratio) * np.sum(coef**2) + l1_ratio * np.abs(coef).sum()
+    return C * s @ losses + penalty
 
 
 @functools.cache
@@ -89,6 +94,60 @@ def test_objective_equals_logistic_regression(solver, name, fit_intercept, weigh
     )
     theirs = reference_fit(name, fit_intercept, weighting, C)
     assert ours == pytest.approx(theirs, rel=1e-6)
+
+
+def saga(**params):
+    """``LogisticRegression(solver="saga")``, elastic net, solved tightly."""
+    if LogisticRegression().penalty != "deprecated":  # scikit-learn < 1.8
+        params["penalty"] = "elasticnet"
+    return LogisticRegression(solver="saga", tol=1e-10, max_iter=100_000, **params)
+
+
+@pytest.mark.parametrize("name", ["iris", "classification"])
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+@pytest.mark.parametrize("C", [0.1, 1.0])
+def test_elastic_net_objective_equals_saga(name, l1_ratio, C):
+    X, y = dataset(name)
+    X = StandardScaler().fit_transform(X)
+    ours = SoftmaxRegression(C=C, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    theirs = saga(C=C, l1_ratio=l1_ratio).fit(X, y)
+    f_ours = objective(ours.coef_, ours.intercept_, X, y, C, l1_ratio=l1_ratio)
+    f_theirs = objective(theirs.coef_, theirs.intercept_, X, y, C, l1_ratio=l1_ratio)
+    assert f_ours == pytest.approx(f_theirs, rel=1e-6)
+    assert np.any(ours.coef_ == 0) and np.any(ours.coef_ != 0)
+    if l1_ratio < 1:  # strictly convex: a single minimiser, the same zeros
+        assert_array_equal(ours.coef_ == 0, theirs.coef_ == 0)
+        assert_allclose(ours.coef_, theirs.coef_, atol=1e-4)
+    # Under pure L1, a feature's K coefficients can move together along a
+    # median interval (an even number of classes): only F is identified.
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+def test_binary_elastic_net_equals_logistic_regression(l1_ratio):
+    # With β = w₁ − w₀ the penalty is smallest at w₀ = −w₁ = −β/2:
+    # ρ |β| + ¼ (1 − ρ) ‖β‖², which times 2 / (1 + ρ) is LogisticRegression's
+    # with C' = 2C / (1 + ρ) and ρ' = 2ρ / (1 + ρ).
+    X, y = dataset("classification")
+    X, y = X[y < 2], y[y < 2]
+    C = 0.05
+    ours = SoftmaxRegression(C=C, l1_ratio=l1_ratio, **TIGHT).fit(X, y)
+    scale = 2 / (1 + l1_ratio)
+    theirs = saga(C=scale * C, l1_ratio=scale * l1_ratio).fit(X, y)
+    assert_array_equal(ours.coef_ == 0, theirs.coef_ == 0)
+    assert np.any(ours.coef_ == 0)
+    assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
+    assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-5)
+
+
+@pytest.mark.parametrize(("l1_ratio", "expected"), [(0.0, "newton-cg"), (0.5, "fista")])
+def test_auto_solver_is_newton_cg_for_l2_and_fista_for_l1(l1_ratio, expected, capsys):
+    X, y = dataset("iris")
+    X = StandardScaler().fit_transform(X)
+    auto = SoftmaxRegression(l1_ratio=l1_ratio, verbose=1).fit(X, y)
+    assert auto.solver == "auto"
+    assert f"[{expected}] iteration" in capsys.readouterr().out
+    named = SoftmaxRegression(l1_ratio=l1_ratio, solver=expected).fit(X, y)
+    assert_array_equal(auto.coef_, named.coef_)
 
 
 @pytest.mark.parametrize("solver", sorted(SOLVERS))

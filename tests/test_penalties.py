@@ -43,3 +43,23 @@ def test_make_penalty_rescales_by_C_times_weight_sum(C, l1_ratio, alpha, smooth)
     penalty = make_penalty(C, l1_ratio, weight_sum=10.0)
     assert penalty.alpha == pytest.approx(alpha)
     assert penalty.smooth is smooth
+
+
+@pytest.mark.parametrize("penalty", PENALTIES, ids=repr)
+def test_prox_takes_a_step_per_entry(penalty):
+    # The diagonal metric of FISTA gives each entry its own step t_ik.
+    W = np.array([[-2.0, -0.1], [0.05, 1.5]])
+    steps = np.array([[0.4, 2.0], [0.01, 1.0]])
+    expected = [
+        minimize_scalar(
+            lambda u, w=w, t=t: 0.5 * (u - w) ** 2 + t * penalty.value(np.array([u])),
+            bounds=(-5, 5),
+            method="bounded",
+            options={"xatol": 1e-12},
+        ).x
+        for w, t in zip(W.ravel(), steps.ravel(), strict=True)
+    ]
+    assert_allclose(penalty.prox(W, steps).ravel(), expected, atol=1e-8)
+    assert np.sum(penalty.prox(W, steps) == 0) == (
+        np.sum(np.abs(W) <= steps * penalty.l1_strength)
+    )

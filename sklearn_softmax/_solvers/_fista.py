@@ -1,0 +1,229 @@
+r"""Accelerated proximal gradient (FISTA) for the elastic-net penalty.
+
+Minimises ``F(θ) = f(θ) + P(W[:M])``, ``P`` the whole elastic net, smooth or
+not, in a fixed diagonal metric ``D > 0`` on linear coordinates ``u`` of
+``θ`` that keep ``W`` as it is (both described below; think of ``u = θ``).
+Each iteration, from the extrapolated point ``y``,
+
+.. math:: u^+ = \mathrm{prox}^D_{t P}\big(y - t D^{-1} ∇_u f(y)\big),
+          \qquad
+          \mathrm{prox}^D_{t P}(v) = \arg\min_u \tfrac{1}{2t} \|u - v\|_D^2
+          + P(u),
+
+which, ``P`` and ``D`` being separable, is the soft-thresholding of
+:meth:`._penalties.ElasticNet.prox` with the step ``t / D_jk`` per entry, on
+the coefficient rows only: the intercept row takes a plain (scaled) gradient
+step. The step ``t`` is found by backtracking on the quadratic upper bound
+
+.. math:: f(u^+) \le f(y) + ⟨∇_u f(y), u^+ - y⟩ + \tfrac{1}{2t} \|u^+ - y\|_D^2,
+
+starting from the last accepted step times ``growth``, so that ``t`` follows
+the local curvature both ways (Beck & Teboulle 2009; Scheinberg, Goldfarb &
+Bai 2014). Momentum ``y = u_k + β_k (u_k − u_{k−1})`` is restarted
+(O'Donoghue & Candès 2015) when ``F`` would increase (the step is then
+rejected) or when the gradient-mapping test ``⟨y − u^+, u^+ − u_k⟩_D > 0``
+fires. Exact zeros come from the soft-thresholding.
+
+The metric is that of :class:`Metric`: the solver works in the coordinates
+``u = (W, b + Wᵀμ)``, ``μ`` the weighted feature means, which centre the
+features implicitly (the L1 term on ``W`` is unchanged, and sparse ``X``
+stays sparse), with the diagonal ``D_jk = Σ_n ŝ_n (x_jn − μ_j)²``, the
+Hessian's diagonal (up to a factor) at a model that predicts the same
+probabilities for every sample, and ``1`` for the intercept. This is plain
+FISTA on the variables ``D^{1/2} u``, with every guarantee of FISTA; but where
+the intercept's curvature dwarfs that of a rare feature, and the features'
+common mean direction dwarfs the rest, a scalar step ``t`` would be set by
+those few directions and crawl on all the others. ``D`` is the same for every
+class, so that, as with a scalar step, the updates keep the sums over the
+classes ``Σ_k W_jk``, along which the loss is flat: the penalty alone sets
+them.
+
+Measured on the problem of ``benchmarks/bench_l1.py --quick`` (20,000 ×
+5,000 text-like CSR, 10 classes, ``C`` 50 times the smallest non-zero one),
+iterations and seconds to ``tol=1e-8``:
+
+============================  ====================  ====================
+metric                        ``l1_ratio=1``        ``l1_ratio=0.5``
+============================  ====================  ====================
+scalar (plain FISTA)          > 1500 (10.6 s)       579 (3.95 s)
+diagonal ``D``                108 (0.76 s)          55 (0.39 s)
+centred, diagonal ``D``       80 (0.58 s)           27 (0.20 s)
+============================  ====================  ====================
+
+A proximal Newton method (coordinate descent on a quadratic model over a
+working set) was not implemented: in numpy each coordinate update costs a
+few microseconds of call overhead, so one sweep over the ~600 non-zero
+coefficients of this solution, times the dozens of sweeps of a few Newton
+steps, already costs about what these few dozen iterations cost in total.
+
+The optimality measure :func:`._base.subdifferential_distance` is evaluated
+at every ``y`` from the gradient the step needs anyway. When an extrapolated
+``y`` passes it, one more proximal step without momentum is taken and the
+measure is checked there, so the returned point is always the output of a
+proximal step (or ``θ₀``), with its exact zeros, and the measure holds at it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._objective import SoftmaxObjective
+from ._base import Solver, SolverResult, subdifferential_distance
+
+
+class Metric:
+    """The coordinates ``u = (W, b + Wᵀμ)`` and the diagonal ``D`` on them.
+
+    With an intercept, ``μ = X ŝ`` are the weighted feature means (zero when
+    ``centred=False`` or without an intercept). ``D_jk = Σ_n ŝ_n (x_jn −
+    μ_j)²`` on the coefficient rows, the same for every class, and ``1`` on
+    the intercept row; with ``diagonal=False``, ``D`` is a constant. Entries
+    are floored at ``10⁻⁶ max D``: a feature without spread has no curvature.
+
+    All arrays are flat, in the objective's dtype and ``θ``'s layout.
+    """
+
+    def __init__(self, objective: SoftmaxObjective, diagonal=True, centred=True):
+        self.objective = objective
+        M, dtype = objective.n_features, objective.dtype
+        X, s = objective.X, objective.sample_weight
+        self.M = M
+        self.mu = None
+        if centred and objective.fit_intercept:
+            self.mu = np.asarray(X @ s, dtype=dtype).ravel()
+        if sp.issparse(X):
+            sq = np.asarray(X.multiply(X) @ s).ravel()
+        else:
+            sq = np.einsum("mn,mn,n->m", X, X, s)
+        if self.mu is not None:
+            sq = sq - self.mu.astype(sq.dtype) ** 2
+        if objective.fit_intercept:
+            sq = np.append(sq, 1.0)
+        if not diagonal:
+            sq = np.full_like(sq, sq.max())
+        if not sq.max() > 0:  # no curvature anywhere: any metric will do
+            sq = np.ones_like(sq)
+        sq = np.maximum(sq, 1e-6 * sq.max())
+        # W is C-ordered: each row of K entries shares its feature's scale.
+        self.D = np.repeat(sq, objective.n_classes).astype(dtype)
+        self.coef_steps = objective.unravel(1.0 / self.D)[:M]
+
+    def to_u(self, v: np.ndarray) -> np.ndarray:
+        """``θ`` (or a difference of two) in the centred coordinates."""
+        if self.mu is None:
+            return v
+        V = self.objective.unravel(v).copy()
+        V[self.M] += self.mu @ V[: self.M]
+        return V.ravel()
+
+    def to_theta(self, u: np.ndarray) -> np.ndarray:
+        """Back from the centred coordinates: ``b = b' − Wᵀμ``."""
+        if self.mu is None:
+            return u
+        U = self.objective.unravel(u).copy()
+        U[self.M] -= self.mu @ U[: self.M]
+        return U.ravel()
+
+    def grad_u(self, g: np.ndarray) -> np.ndarray:
+        """The gradient in the centred coordinates: ``∇_W f − μ (∇_b f)ᵀ``."""
+        if self.mu is None:
+            return g
+        G = g.reshape(self.objective.shape).copy()
+        G[: self.M] -= np.outer(self.mu, G[self.M])
+        return G.ravel()
+
+    def inner(self, a: np.ndarray, b: np.ndarray) -> float:
+        """``⟨a, b⟩_D`` of two differences of ``θ``."""
+        return float(self.to_u(a) @ (self.D * self.to_u(b)))
+
+
+class FISTA(Solver):
+    """FISTA in a centred diagonal metric, with backtracking and restart.
+
+    Attributes
+    ----------
+    growth : float
+        Factor applied to the step before each backtracking search (1.25:
+        measured faster than 1.5 and 2 on dense problems, equal on sparse).
+    shrink : float
+        Factor applied to the step on each failed backtracking test.
+    diagonal, centred : bool
+        The metric (see :class:`Metric`); switches kept for measurements.
+    """
+
+    name = "fista"
+    smooth_only = False
+    growth = 1.25
+    shrink = 0.5
+    max_backtracks = 60
+    diagonal = True
+    centred = True
+
+    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
+        M = objective.n_features
+        # Below this (relative) size, rounding decides comparisons of f.
+        noise = 16 * float(np.finfo(objective.dtype).eps)
+        metric = Metric(objective, self.diagonal, self.centred)
+
+        def prox_step(y, g, step):
+            u = metric.to_u(y) - step * (metric.grad_u(g) / metric.D)
+            W = objective.unravel(u)
+            W[:M] = penalty.prox(W[:M], step * metric.coef_steps)
+            return metric.to_theta(W.ravel())
+
+        def measure(g, theta):
+            G, W = g.reshape(objective.shape), objective.unravel(theta)
+            return subdifferential_distance(G, W, penalty, M)
+
+        x = np.asarray(theta0, dtype=objective.dtype).copy()
+        y, y_is_x, momentum, step = x, True, 1.0, 1.0
+        losses: list[float] = []
+        n_iter, converged, resolved = 0, False, True
+        message = f"reached max_iter={max_iter}"
+        while True:
+            f_y, g_y = objective.value_and_grad(y)
+            if y_is_x:
+                F_x = f_y + penalty.value(objective.unravel(y)[:M])
+            distance = measure(g_y, y)
+            if distance <= tol and y_is_x:
+                converged = True
+                message = f"subdifferential distance <= tol={tol}"
+                break
+            if n_iter >= max_iter:
+                break
+            if resolved:
+                step *= self.growth
+            for _ in range(self.max_backtracks):
+                x_new = prox_step(y, g_y, step)
+                d = x_new - y
+                curvature = metric.inner(d, d) / (2 * step)
+                f_new = objective.value(x_new)
+                if f_new <= f_y + float(g_y @ d) + curvature + noise * abs(f_y):
+                    break
+                step *= self.shrink
+            else:
+                message = "backtracking found no step (at machine precision?)"
+                break
+            # Once the curvature term is below rounding, the test passes for
+            # any step: keep the last step that a meaningful test accepted.
+            resolved = curvature > noise * abs(f_y)
+            F_new = f_new + penalty.value(objective.unravel(x_new)[:M])
+            n_iter += 1
+            if F_new > F_x + noise * abs(F_x):
+                # The momentum overshot: reject the step, restart from θ_k.
+                y, y_is_x, momentum = x, True, 1.0
+            else:
+                x_old, x, F_x = x, x_new, F_new
+                if metric.inner(y - x, x - x_old) > 0 or distance <= tol:
+                    y, y_is_x, momentum = x, True, 1.0
+                else:
+                    t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * momentum**2))
+                    beta = (momentum - 1.0) / t_next
+                    momentum = t_next
+                    y_is_x = beta == 0.0
+                    y = x if y_is_x else x + beta * (x - x_old)
+            losses.append(float(F_x))
+            if callback is not None:
+                callback(n_iter, losses[-1])
+        return SolverResult(x, n_iter, converged, losses, message)
