@@ -43,7 +43,8 @@ from threadpoolctl import threadpool_info
 import sklearn_softmax
 from sklearn_softmax import SoftmaxRegression
 from sklearn_softmax._objective import SoftmaxObjective
-from sklearn_softmax._solvers import SOLVERS
+from sklearn_softmax._penalties import ElasticNet
+from sklearn_softmax._solvers import SOLVERS, get_solver
 from sklearn_softmax._validation import combined_weights, encode_labels
 
 PROBLEMS = ("tall", "wide", "sparse", "digits")
@@ -54,7 +55,8 @@ TOL = 1e-14  # so tiny that only max_iter stops a fit
 REFERENCE_TOL = 1e-10  # the tight solves that give f*
 REFERENCE_MAX_ITER = 50  # sklearn needs <= 15 Newton steps here; ours may stall
 MEMORY_MAX_ITER = 5  # iterations of a memory fit: the peak comes in the first
-DEFAULT_SOLVER = SoftmaxRegression().solver
+# The solver our default (solver="auto") runs for the L2 penalty.
+DEFAULT_SOLVER = get_solver(SoftmaxRegression().solver, ElasticNet(1.0)).name
 
 
 @dataclass
