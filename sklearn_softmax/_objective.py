@@ -225,8 +225,10 @@ class SoftmaxObjective:
         if self._feature_moments is None:
 
             def kernel(block):
-                X_b = _squared(self._column_blocks[block.start])
-                return np.asarray(X_b @ self.sample_weight[block]).ravel()
+                X_b, s_b = self._column_blocks[block.start], self.sample_weight[block]
+                if sp.issparse(X_b):
+                    return np.asarray(_squared(X_b) @ s_b).ravel()
+                return np.einsum("mn,mn,n->m", X_b, X_b, s_b)
 
             self._feature_moments = sum(self._map_blocks(kernel))
         return self._feature_moments
@@ -234,9 +236,10 @@ class SoftmaxObjective:
     def _map_blocks(self, kernel: Callable, *arrays) -> Iterator:
         """``kernel(block, *per_block_items)`` over the blocks, yielded in order.
 
-        On the thread pool, at most as many blocks as there are threads are in
-        flight, so only that many partial results (each as large as ``W``)
-        exist at once, however many blocks there are.
+        On the thread pool, one block more than there are threads is in
+        flight (no thread waits while a result is added up), so only that many
+        partial results (each as large as ``W``) exist at once, however many
+        blocks there are.
         """
         args = zip(self.blocks, *arrays, strict=True)
         if self._pool is None:
@@ -245,7 +248,7 @@ class SoftmaxObjective:
         pending: deque = deque()
         for a in args:
             pending.append(self._pool.submit(kernel, *a))
-            if len(pending) >= self._n_threads:
+            if len(pending) > self._n_threads:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

@@ -66,7 +66,6 @@ proximal step (or ``θ₀``), with its exact zeros, and the measure holds at it.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .._objective import SoftmaxObjective
 from ._base import Solver, SolverResult, subdifferential_distance
@@ -92,10 +91,7 @@ class Metric:
         self.mu = None
         if centred and objective.fit_intercept:
             self.mu = np.asarray(X @ s, dtype=dtype).ravel()
-        if sp.issparse(X):
-            sq = np.asarray(X.multiply(X) @ s).ravel()
-        else:
-            sq = np.einsum("mn,mn,n->m", X, X, s)
+        sq = objective.feature_moments()
         if self.mu is not None:
             sq = sq - self.mu.astype(sq.dtype) ** 2
         if objective.fit_intercept:
