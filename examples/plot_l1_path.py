@@ -27,10 +27,10 @@ background = 1.0 / np.arange(1, n_words + 1)
 background /= background.sum()
 keywords = rng.choice(n_words, size=(n_topics, n_keywords), replace=False)
 y = rng.integers(n_topics, size=n_docs)
-lengths = rng.poisson(60, size=n_docs)
+lengths = rng.poisson(50, size=n_docs)
 rows, cols = [], []
 for doc, (topic, length) in enumerate(zip(y, lengths, strict=True)):
-    n_topical = rng.binomial(length, 0.15)
+    n_topical = rng.binomial(length, 0.04)
     words = np.concatenate(
         [
             rng.choice(n_words, size=length - n_topical, p=background),
