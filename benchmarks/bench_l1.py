@@ -265,7 +265,7 @@ def parse_args(argv):
         "--output-dir",
         type=Path,
         default=Path(__file__).parent / "results",
-        help="where <date>-l1.md is written",
+        help="where <date>-l1-<size>.md is written",
     )
     args = parser.parse_args(argv)
     defaults = {
@@ -332,7 +332,7 @@ def main(argv=None):
     ]
     text = "\n".join(lines)
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"{datetime.date.today().isoformat()}-l1.md"
+    path = args.output_dir / f"{datetime.date.today().isoformat()}-l1-{args.size}.md"
     path.write_text(text)
     print(text)
     log(f"written {path} in {total:.0f} s")
