@@ -103,10 +103,10 @@ class SoftmaxRegression(
     batch_size : int, default=32
         Samples per minibatch of ``solver="sgd"`` and of :meth:`partial_fit`
         (which splits each chunk into batches of this size).
-    learning_rate : {"adagrad", "constant", "optimal", "invscaling", \
-            "adaptive"}, default="adagrad"
+    learning_rate : str, default="adagrad"
         Step schedule of :meth:`partial_fit` (``fit`` ignores it: SAGA's step
-        follows from the data): ``SGDClassifier``'s, and ``"adagrad"``, a
+        follows from the data): ``SGDClassifier``'s ``"constant"``,
+        ``"optimal"``, ``"invscaling"``, ``"adaptive"``, or ``"adagrad"``, a
         step per coefficient, ``eta0`` over the root of its summed squared
         gradients (see the user guide's page on online learning).
     eta0 : float or "auto", default="auto"
