@@ -233,3 +233,10 @@ def test_streamed_digits_approach_the_full_batch_fit(seed):
         y_test, full.predict_proba(X_test)
     )
     assert ratio <= 1.02
+
+
+def test_verbose_prints_each_pass(iris, capsys):
+    X, y = iris
+    stream(SoftmaxRegression(verbose=1), X, y, size=75)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all("[partial_fit] pass" in line for line in lines)
