@@ -14,7 +14,6 @@ of shape ``(1,)``. ``sparsify()`` replaces ``coef_`` by a CSR copy (see
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import warnings
 from numbers import Integral, Real
@@ -29,25 +28,18 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._core import _logits, log_softmax, softmax
 from ._objective import SoftmaxObjective
+from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._solvers import SOLVERS, get_solver
+from ._solvers._online import LEARNING_RATES, OnlineSGD
 from ._sparse_coef import SparseCoefMixin
-from ._validation import combined_weights, encode_labels
+from ._validation import _restore_on_error, combined_weights, encode_labels
+from ._warm_start import initial_theta
 
 
-@contextlib.contextmanager
-def _restore_on_error(estimator):
-    """Put back every attribute of ``estimator`` if the block raises."""
-    saved = dict(estimator.__dict__)
-    try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
-        raise
-
-
-class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
+class SoftmaxRegression(
+    ClassifierMixin, PartialFitMixin, SparseCoefMixin, BaseEstimator
+):
     r"""Softmax (multinomial logistic) regression.
 
     Minimises, over the coefficients ``W`` and the unpenalised intercept ``b``,
@@ -71,10 +63,10 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         Share of the L1 term in the penalty, in ``[0, 1]``: ``0`` is the L2
         penalty, ``1`` the L1 (lasso) penalty, values in between the elastic
         net. An L1 part sets coefficients to exactly zero; it needs
-        ``solver="auto"`` or ``"fista"``.
+        ``solver="auto"``, ``"fista"`` or ``"sgd"``.
     fit_intercept : bool, default=True
         Whether to fit the intercept ``b`` (never penalised).
-    solver : {"auto", "newton-cg", "lbfgs", "gd", "fista"}, default="auto"
+    solver : {"auto", "newton-cg", "lbfgs", "gd", "fista", "sgd"}, default="auto"
         ``"auto"``: ``"newton-cg"`` when the penalty is smooth
         (``l1_ratio=0`` or ``C=np.inf``), ``"fista"`` otherwise.
         ``"newton-cg"``: truncated Newton with conjugate gradients on
@@ -82,26 +74,47 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         tolerances. ``"lbfgs"``: scipy's L-BFGS. ``"gd"``: gradient descent
         ``W ← W − η ∇E(W)`` with Barzilai–Borwein steps and a backtracking
         line search. ``"fista"``: accelerated proximal gradient in a diagonal
-        metric, with backtracking and adaptive restart; the only one that
-        accepts ``l1_ratio > 0``.
+        metric, with backtracking and adaptive restart. ``"sgd"``: epochs of
+        minibatch stochastic steps with SAGA's variance reduction (the exact
+        minimiser, not a noisy point), in batches of ``batch_size`` shuffled
+        by ``random_state``; an iteration is an epoch. ``"fista"`` and
+        ``"sgd"`` accept ``l1_ratio > 0``.
     tol : float, default=1e-4
         Stop when the largest absolute entry of the gradient of the objective
         divided by ``C Σ s`` (see ``loss_curve_``) is at most ``tol``. With
         an L1 part, the objective is not differentiable where a coefficient
         is zero, and the test is on the subgradient of smallest magnitude.
     max_iter : int, default=100
-        Maximum number of solver iterations.
+        Maximum number of solver iterations (epochs for ``solver="sgd"``).
     class_weight : dict or "balanced", default=None
         Weights per class, multiplied into ``sample_weight``. ``"balanced"``
         uses ``n_samples / (n_classes * np.bincount(y))``.
     warm_start : bool, default=False
-        Start from the previous fit's ``coef_`` and ``intercept_`` when the
-        classes and number of features are unchanged.
+        Start ``fit`` from the previous fit's ``coef_`` and ``intercept_``
+        when the number of features is unchanged and the new classes include
+        the previous ones: their columns are kept, matched by label, and new
+        classes start from zero coefficients (see the user guide). Otherwise
+        ``fit`` starts cold. :meth:`partial_fit` always continues.
     random_state : int, RandomState instance or None, default=None
-        Unused by the deterministic solvers of this version; kept for the
-        stochastic ones and for API compatibility.
+        Seeds the order of the samples in the epochs of ``solver="sgd"``;
+        the other solvers are deterministic and do not use it.
     verbose : int, default=0
         Print the objective after every iteration when positive.
+    batch_size : int, default=32
+        Samples per minibatch of ``solver="sgd"`` and of :meth:`partial_fit`
+        (which splits each chunk into batches of this size).
+    learning_rate : str, default="adagrad"
+        Step schedule of :meth:`partial_fit` (``fit`` ignores it: SAGA's step
+        follows from the data): ``SGDClassifier``'s ``"constant"``,
+        ``"optimal"``, ``"invscaling"``, ``"adaptive"``, or ``"adagrad"``, a
+        step per coefficient, ``eta0`` over the root of its summed squared
+        gradients (see the user guide's page on online learning).
+    eta0 : float or "auto", default="auto"
+        Base step. ``"auto"``: ``0.3`` for ``"adagrad"`` (suited to
+        standardised features), else ``2 / mean ||x||²`` over the first batch
+        (``+1`` for the intercept).
+    power_t : float, default=0.5
+        Exponent of ``learning_rate="invscaling"``.
 
     Attributes
     ----------
@@ -113,7 +126,8 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     intercept_ : ndarray of shape (n_classes,) or (1,)
         Intercepts (zeros when ``fit_intercept=False``).
     n_iter_ : int
-        Iterations of the last fit.
+        Iterations of the last fit (epochs for ``solver="sgd"``); after
+        :meth:`partial_fit`, its calls since the last fit or the first call.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -121,8 +135,11 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     loss_curve_ : list of float
         Objective after each iteration, divided by ``C Σ s`` (by ``Σ s`` when
         ``C=np.inf``): the weighted mean cross-entropy plus the scaled penalty.
+        After :meth:`partial_fit`, the mean loss of each call's batches, each
+        taken before its update.
     converged_ : bool
-        Whether the last fit met ``tol`` within ``max_iter`` iterations.
+        Whether the last fit met ``tol`` within ``max_iter`` iterations;
+        ``False`` after :meth:`partial_fit`, which does not test it.
 
     See Also
     --------
@@ -153,6 +170,10 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
+        "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "power_t": [Interval(Real, None, None, closed="neither")],
     }
 
     def __init__(
@@ -167,6 +188,10 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         warm_start=False,
         random_state=None,
         verbose=0,
+        batch_size=32,
+        learning_rate="adagrad",
+        eta0="auto",
+        power_t=0.5,
     ):
         self.C = C
         self.l1_ratio = l1_ratio
@@ -178,6 +203,10 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -215,6 +244,10 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             s = combined_weights(sample_weight, self.class_weight, classes, y_index)
             penalty = make_penalty(self.C, self.l1_ratio, s.sum())
             solver = get_solver(self.solver, penalty)
+            if solver.stochastic:
+                solver = solver.configured(
+                    batch_size=self.batch_size, random_state=self.random_state
+                )
             objective = SoftmaxObjective(
                 X.T, y_index, classes.shape[0], s, self.fit_intercept
             )
@@ -232,6 +265,10 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                     ),
                 )
             self._set_fitted(objective.unravel(result.theta), classes)
+            # partial_fit continues from here, fit's data counted in the stream.
+            self._online_state = OnlineSGD().init(
+                result.theta, objective.shape, weight_seen=s.sum()
+            )
             self.n_iter_ = result.n_iter
             self.loss_curve_ = result.losses
             self.converged_ = result.converged
@@ -256,35 +293,10 @@ class SoftmaxRegression(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     def _initial_theta(self, objective: SoftmaxObjective, classes: np.ndarray):
         """The previous solution under ``warm_start``, else the best constant.
 
-        The constant model ``W[:M] = 0`` with ``b_k = log p_k − mean(log p)``,
-        ``p_k`` the weighted share of class ``k``, minimises the objective over
-        the intercept alone: a better first iterate than zeros for every
-        solver. Classes without weight keep ``b_k`` at the smallest other one.
+        See :mod:`._warm_start`: a superset of the previous classes keeps
+        their columns and adds new ones.
         """
-        W = np.zeros(objective.shape, dtype=objective.dtype)
-        reusable = (
-            self.warm_start
-            and hasattr(self, "coef_")
-            and np.array_equal(self.classes_, classes)
-            and self.coef_.shape[1] == objective.n_features
-        )
-        if reusable:
-            coef, intercept = self._dense_coef().T, self.intercept_
-            if classes.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
-                coef = np.hstack([-coef, coef]) / 2
-                intercept = np.hstack([-intercept, intercept]) / 2
-            W[: objective.n_features] = coef
-            if self.fit_intercept:
-                W[-1] = intercept
-        elif self.fit_intercept:
-            shares = np.bincount(
-                objective.y, weights=objective.sample_weight, minlength=len(classes)
-            )
-            positive = shares > 0
-            log_shares = np.log(shares, where=positive, out=np.zeros_like(shares))
-            log_shares[~positive] = log_shares[positive].min()
-            W[-1] = log_shares - log_shares.mean()
-        return W.ravel()
+        return initial_theta(self, objective, classes)
 
     def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
         n_features = W.shape[0] - int(self.fit_intercept)

@@ -299,6 +299,39 @@ class SoftmaxObjective:
         f, G, _ = self._evaluate(theta, keep_proba=False)
         return f, G.ravel()
 
+    def residuals(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``f(θ)`` and every sample's residual ``R = S − Y``, of shape (K, N).
+
+        Unweighted: column ``n`` is ``S_n − Y_n``, whose products with ``X``
+        are :meth:`backward`'s. ``R`` is as large as the logits of all the
+        samples (the table of the SAGA solver).
+        """
+        W = self.unravel(theta)
+        R = np.empty((self.n_classes, self.n_samples), dtype=self.dtype)
+
+        def kernel(block):
+            S = self._block_logits(W, block)[1]
+            f_b, sums = self._block_loss(S, block)
+            S /= sums
+            S[self.y[block], np.arange(S.shape[1])] -= 1
+            R[:, block] = S
+            return f_b
+
+        return float(sum(self._map_blocks(kernel))), R
+
+    def backward(self, D: np.ndarray) -> np.ndarray:
+        """``[X Dᵀ ; D 1]`` as a flat vector, for ``D`` of shape (K, N).
+
+        The gradient in ``θ`` of ``Σ_n d_nᵀ z_n``: with ``D = ŝ ∘ (S − Y)`` it
+        is ``∇f``. The intercept row (``D 1``) is there when fitted.
+        """
+
+        def kernel(block):
+            D_b = D[:, block]
+            return _XDt(self._column_blocks[block.start], D_b), D_b.sum(axis=1)
+
+        return self._sum_gradients(self._map_blocks(kernel)).ravel()
+
     def value_grad_hessp(
         self, theta: np.ndarray
     ) -> tuple[float, np.ndarray, Callable[[np.ndarray], np.ndarray]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.class_weight import compute_class_weight
@@ -75,3 +77,15 @@ def combined_weights(
     if not s.sum() > 0:
         raise ValueError("sample_weight times class_weight sums to zero.")
     return s
+
+
+@contextlib.contextmanager
+def _restore_on_error(estimator):
+    """Put back every attribute of ``estimator`` if the block raises."""
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise

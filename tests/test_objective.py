@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import softmax as scipy_softmax
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_softmax import softmax_gradient, softmax_loss
@@ -175,3 +176,22 @@ def test_parallel_limits_blas_to_one_thread_and_restores_it():
         after = blas_threads()
     assert (inside, after) == ({1}, {2})
     assert objective._pool is None
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse", [None, sp.csr_matrix])
+def test_residuals_and_backward_give_the_gradient(fit_intercept, sparse):
+    # R = S − Y per sample, from scipy's softmax; backward(ŝ ∘ R) = ∇f.
+    objective, theta, X_user, y, s = make_objective(
+        fit_intercept, block_size=17, sparse=sparse
+    )
+    W = theta.reshape(objective.shape)
+    X_dense = X_user.toarray() if sparse else X_user
+    Z = X_dense @ W[:M] + (W[M] if fit_intercept else 0)
+    expected = (scipy_softmax(Z, axis=1) - np.eye(K)[y]).T
+    f, R = objective.residuals(theta)
+    assert R.shape == (K, N)
+    assert_allclose(R, expected, rtol=1e-12, atol=1e-15)
+    f_ref, g_ref = objective.value_and_grad(theta)
+    assert f == pytest.approx(f_ref, rel=1e-14)
+    assert_allclose(objective.backward(R * (s / s.sum())), g_ref, rtol=1e-12)

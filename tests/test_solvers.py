@@ -227,9 +227,10 @@ def test_l1_solver_meets_the_optimality_conditions(
     slack = 1e-12 if dtype == np.float64 else 2e-6
     assert distance_by_projection(G, W, penalty, M) <= tol + slack
     assert np.any(W[:M] == 0) and np.any(W[:M] != 0)
-    # A step that raises F beyond rounding is rejected: F never goes up.
-    rounding = 16 * np.finfo(dtype).eps * abs(result.losses[0])
-    assert np.all(np.diff(result.losses) <= rounding)
+    if not SOLVERS[name].stochastic:
+        # A step that raises F beyond rounding is rejected: F never goes up.
+        rounding = 16 * np.finfo(dtype).eps * abs(result.losses[0])
+        assert np.all(np.diff(result.losses) <= rounding)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

@@ -486,7 +486,9 @@ def test_converges_and_loss_curve_matches_n_iter(request, problem, solver):
 @pytest.mark.parametrize("problem", ["iris", "iris_binary"])
 def test_warm_start_restarts_from_solution(request, problem, solver):
     X, y = _problem(request, problem)
-    est = SoftmaxRegression(solver=solver, warm_start=True, tol=1e-6, max_iter=1000)
+    est = SoftmaxRegression(
+        solver=solver, warm_start=True, tol=1e-6, max_iter=1000, random_state=0
+    )
     est.fit(X, y)
     assert est.converged_
     cold_iter = est.n_iter_

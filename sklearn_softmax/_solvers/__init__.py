@@ -8,9 +8,11 @@ from ._fista import FISTA
 from ._gd import GradientDescent
 from ._lbfgs import LBFGS
 from ._newton_cg import NewtonCG
+from ._saga import SAGA
 
 SOLVERS: dict[str, Solver] = {
-    solver.name: solver for solver in (LBFGS(), NewtonCG(), GradientDescent(), FISTA())
+    solver.name: solver
+    for solver in (LBFGS(), NewtonCG(), GradientDescent(), FISTA(), SAGA())
 }
 
 #: What ``solver="auto"`` picks: for a smooth penalty, and for an L1 part.

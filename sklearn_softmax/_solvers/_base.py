@@ -60,10 +60,14 @@ class Solver:
         Key in the registry and value of the estimator's ``solver``.
     smooth_only : bool
         Whether the solver needs a differentiable penalty (no L1 part).
+    stochastic : bool
+        Whether the solver draws minibatches: it then has a ``configured``
+        method taking ``batch_size`` and ``random_state``.
     """
 
     name: str = ""
     smooth_only: bool = True
+    stochastic: bool = False
 
     def solve(
         self,

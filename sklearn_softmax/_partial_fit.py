@@ -1,0 +1,216 @@
+r"""``partial_fit``: SoftmaxRegression trained on a stream of chunks.
+
+Conventions
+-----------
+Each call makes one pass over its chunk in minibatches of ``batch_size``
+rows, in the order given (shuffle the stream beforehand), each batch one
+update of :class:`._solvers._online.OnlineSGD`. The solver's state, an
+:class:`._solvers._online.OnlineState`, is kept in ``_online_state``
+between calls; ``coef_``, ``intercept_``, ``n_iter_`` (calls so far) and
+``loss_curve_`` (one value per call) are set from it after each call. A call
+that raises changes nothing: the state is a value, replaced only at the end.
+
+**The penalty in a stream.** ``fit`` minimises ``C Σ_n s_n ℓ_n + P(W)``;
+the total weight of a stream is unknown in advance. ``partial_fit`` scales
+the penalty to the total weight ``W_t`` seen so far, this batch included: the
+update at batch ``t`` takes a step on ``f_B + P / (C W_t)``, the mean loss of
+the batch plus the penalty of ``fit``'s rescaled objective for everything
+streamed so far (:func:`._penalties.make_penalty` with ``W_t``). So a stream
+of chunks approaches ``fit`` on their concatenation, with the same ``C``,
+and a stream that keeps growing is regularised less and less, as a fit on
+more data is. Several passes over the same data count as that data
+repeated: ``E`` passes approach ``fit`` with ``E · C`` (``C Σ`` is then
+``E`` times larger); to approach ``fit`` with ``C``, pass ``C / E`` (or
+sample weights divided by ``E``).
+
+The first model is the best constant one (zero coefficients, the intercept
+of the class shares of the first chunk); after ``fit``, ``partial_fit``
+continues from ``fit``'s solution, with ``fit``'s data counted in ``W_t``.
+The reported model is the solver's averaged iterate, or, with an L1 part, its
+last iterate (whose zeros are exact).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from ._objective import SoftmaxObjective
+from ._penalties import make_penalty
+from ._solvers._online import OnlineSGD, OnlineState
+from ._validation import _restore_on_error, combined_weights
+from ._warm_start import constant_intercept, previous_solution
+
+
+def check_partial_fit_classes(estimator, classes) -> np.ndarray:
+    """``classes_`` for this call: given on the first, the same if repeated.
+
+    Raises
+    ------
+    ValueError
+        If ``classes`` is missing on the first call, has fewer than two
+        labels, or differs from ``classes_`` on a later call.
+    """
+    fitted = hasattr(estimator, "classes_")
+    if classes is None:
+        if not fitted:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: "
+                "every label the stream may contain, e.g. classes=np.unique(y)."
+            )
+        return estimator.classes_
+    classes = np.unique(np.asarray(classes))
+    if fitted:
+        if not np.array_equal(classes, estimator.classes_):
+            raise ValueError(
+                f"classes={classes.tolist()!r} is not the same as on the first "
+                f"call to partial_fit (or fit): {estimator.classes_.tolist()!r}."
+            )
+        return estimator.classes_
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"partial_fit needs at least 2 classes, got classes={classes.tolist()!r}."
+        )
+    return classes
+
+
+def label_indices(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Each label's index in ``classes``; a clear error for unknown labels."""
+    known = np.isin(y, classes)
+    if not np.all(known):
+        unknown = np.unique(y[~known])
+        raise ValueError(
+            f"y contains labels not in classes_ {classes.tolist()!r}: "
+            f"{unknown.tolist()!r}. Pass every label of the stream in classes "
+            "on the first call to partial_fit."
+        )
+    return np.searchsorted(classes, y)
+
+
+class PartialFitMixin:
+    """Adds ``partial_fit`` to :class:`SoftmaxRegression`."""
+
+    def _online_solver(self) -> OnlineSGD:
+        return OnlineSGD(
+            learning_rate=self.learning_rate,
+            eta0=self.eta0,
+            power_t=self.power_t,
+            tol=self.tol,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of minibatch stochastic gradient steps over ``X``, ``y``.
+
+        The penalty is scaled to the total weight seen so far: a stream of
+        chunks approaches :meth:`fit` on their concatenation (see the user
+        guide's section on online learning for several passes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of the stream, in the order its minibatches are used.
+        y : array-like of shape (n_samples,)
+            Its labels, all in ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every label of the stream. Required on the first call (unless the
+            estimator was fitted by :meth:`fit`); later calls may repeat it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the samples.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.preprocessing import scale
+        >>> from sklearn_softmax import SoftmaxRegression
+        >>> X, y = load_iris(return_X_y=True)
+        >>> X = scale(X)
+        >>> order = np.random.default_rng(0).permutation(len(y))
+        >>> clf = SoftmaxRegression(batch_size=10)
+        >>> for chunk in np.array_split(order, 5):  # one pass, five chunks
+        ...     clf = clf.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+        >>> clf.n_iter_, clf.coef_.shape
+        (5, (3, 4))
+        >>> round(clf.score(X, y), 2)
+        0.89
+        """
+        first_call = not hasattr(self, "classes_")
+        with _restore_on_error(self):
+            if isinstance(self.class_weight, str):
+                raise ValueError(
+                    "class_weight='balanced' is not supported by partial_fit: a "
+                    "chunk's class counts are not the stream's. Compute weights "
+                    "from a large enough sample of the labels with "
+                    "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                    "classes=classes, y=y_sample) and pass them as a dict."
+                )
+            all_classes = check_partial_fit_classes(self, classes)
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32],
+                reset=first_call,
+            )
+            check_classification_targets(y)
+            y_index = label_indices(y, all_classes)
+            s = combined_weights(sample_weight, self.class_weight, all_classes, y_index)
+            state: OnlineState | None = getattr(self, "_online_state", None)
+            K = all_classes.shape[0]
+            state = self._partial_fit_pass(X, y_index, s, K, state)
+            smooth = self.l1_ratio == 0 or np.isinf(self.C)
+            self._set_fitted(state.solution(smooth), all_classes)
+            self.n_iter_ = state.n_passes
+            self.loss_curve_ = list(state.losses)
+            self.converged_ = False
+            self._online_state = state
+        return self
+
+    def _start_state(self, X, y_index, s, K) -> OnlineState:
+        """The state before the first update: ``fit``'s solution, or a constant."""
+        shape = (X.shape[1] + int(self.fit_intercept), K)
+        if hasattr(self, "coef_"):  # fitted by fit, without an online state
+            coef, intercept = previous_solution(self)
+            W = np.zeros(shape, dtype=X.dtype)
+            W[: X.shape[1]] = coef
+            if self.fit_intercept:
+                W[-1] = intercept
+        else:
+            W = np.zeros(shape, dtype=X.dtype)
+            if self.fit_intercept:
+                W[-1] = constant_intercept(y_index, s, K)
+        return self._online_solver().init(W.ravel(), shape)
+
+    def _partial_fit_pass(self, X, y_index, s, K, state) -> OnlineState:
+        if state is None:
+            state = self._start_state(X, y_index, s, K)
+        solver = self._online_solver()
+        dtype = state.theta.dtype
+        n = X.shape[0]
+        for start in range(0, n, self.batch_size):
+            rows = slice(start, min(start + self.batch_size, n))
+            s_b = s[rows]
+            weight = float(s_b.sum())
+            if not weight > 0:
+                continue
+            X_b = X[rows]
+            if X_b.dtype != dtype:  # the first chunk's dtype, batch by batch
+                X_b = X_b.astype(dtype)
+            batch = SoftmaxObjective(
+                X_b.T, y_index[rows], K, s_b, self.fit_intercept, block_size=n
+            )
+            penalty = make_penalty(self.C, self.l1_ratio, state.weight_seen + weight)
+            state = solver.update(state, batch, penalty, weight)
+        state, loss = solver.end_pass(state)
+        if self.verbose:
+            print(f"[partial_fit] pass {state.n_passes:4d}  mean batch loss {loss:.6e}")
+        return state

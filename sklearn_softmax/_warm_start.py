@@ -1,0 +1,110 @@
+r"""The first iterate of a fit: the previous solution, or the best constant.
+
+Conventions
+-----------
+``W`` has the objective's shape ``(M + 1, K)`` (intercept last) or
+``(M, K)``, one column per class of ``classes`` (sorted). The previous
+solution is read from ``coef_`` and ``intercept_``; two classes are stored as
+the difference ``β = w₁ − w₀`` and split back into ``w₀ = −β/2``,
+``w₁ = β/2``, the split with the smallest L2 penalty.
+
+With ``warm_start=True`` and the same number of features:
+
+* the same classes: ``W`` is the previous solution;
+* a superset of the previous classes: each previous class keeps its column
+  (matched by label, wherever it now sorts), and each new class starts with
+  zero coefficients and the intercept that gives it, against the previous
+  classes on average, the log-odds of the best constant model (below);
+  without an intercept, zeros;
+* any other set (fewer classes, or different ones): a cold start.
+
+A cold start is the best constant model: ``W[:M] = 0`` and
+``b_k = log p_k − mean_j log p_j``, ``p_k`` the weighted share of class
+``k``; classes without weight take the smallest ``log p`` of the others.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._objective import SoftmaxObjective
+
+
+def constant_intercept(
+    y: np.ndarray, sample_weight: np.ndarray, n_classes: int
+) -> np.ndarray:
+    """``b_k = log p_k − mean_j log p_j``: the best intercept for ``W[:M] = 0``.
+
+    ``p_k`` is the share of class ``k`` in the weights; the intercept
+    minimises the objective over the intercept alone.
+    """
+    shares = np.bincount(y, weights=sample_weight, minlength=n_classes)
+    positive = shares > 0
+    log_shares = np.log(shares, where=positive, out=np.zeros_like(shares))
+    log_shares[~positive] = log_shares[positive].min()
+    return log_shares - log_shares.mean()
+
+
+def previous_solution(estimator) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted ``(coef, intercept)`` with one column per class.
+
+    Shapes ``(M, K_old)`` and ``(K_old,)``: binary fits are split back.
+    """
+    coef, intercept = estimator._dense_coef().T, np.asarray(estimator.intercept_)
+    if estimator.classes_.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
+        coef = np.hstack([-coef, coef]) / 2
+        intercept = np.hstack([-intercept, intercept]) / 2
+    return coef, intercept
+
+
+def initial_theta(
+    estimator, objective: SoftmaxObjective, classes: np.ndarray
+) -> np.ndarray:
+    """The first iterate of ``estimator.fit`` (see the module's conventions).
+
+    Parameters
+    ----------
+    estimator : SoftmaxRegression
+        Read for ``warm_start``, ``fit_intercept`` and the previous fit.
+    objective : SoftmaxObjective
+        The problem about to be solved.
+    classes : ndarray of shape (K,)
+        Its sorted classes.
+
+    Returns
+    -------
+    theta : ndarray of shape (objective.n_params,)
+        In the objective's dtype.
+    """
+    W = np.zeros(objective.shape, dtype=objective.dtype)
+    M = objective.n_features
+    fitted = hasattr(estimator, "coef_") and hasattr(estimator, "classes_")
+    old = estimator.classes_ if fitted else None
+    reusable = (
+        estimator.warm_start
+        and fitted
+        and estimator.coef_.shape[1] == M
+        and old.shape[0] <= classes.shape[0]
+        and np.all(np.isin(old, classes))
+    )
+    constant = None
+    if objective.fit_intercept:
+        constant = constant_intercept(
+            objective.y, objective.sample_weight, objective.n_classes
+        )
+    if not reusable:
+        if constant is not None:
+            W[-1] = constant
+        return W.ravel()
+    columns = np.searchsorted(classes, old)
+    coef, intercept = previous_solution(estimator)
+    W[:M, columns] = coef
+    if constant is not None:
+        W[-1, columns] = intercept
+        new = np.setdiff1d(np.arange(classes.shape[0]), columns)
+        if new.size:
+            # Log-odds of a new class against the old ones, on average, as in
+            # the constant model.
+            shift = intercept.mean() - constant[columns].mean()
+            W[-1, new] = constant[new] + shift
+    return W.ravel()
