@@ -22,7 +22,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._cv_path import (
     PathSpec,
     accepts_sample_weight,
-    as_model,
     data_driven_Cs,
     fold_path,
     mean_over_folds,
@@ -30,6 +29,7 @@ from ._cv_path import (
     path_start,
     split,
 )
+from ._cv_predict import BestModelPredictMixin
 from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import make_penalty
 from ._solvers import get_solver
@@ -47,7 +47,7 @@ _SHARED = (
 )
 
 
-class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
+class SoftmaxRegressionCV(ClassifierMixin, BestModelPredictMixin, BaseEstimator):
     r"""Softmax regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
 
     For each ``l1_ratio`` in ``l1_ratios`` and each fold, fits
@@ -336,79 +336,6 @@ class SoftmaxRegressionCV(ClassifierMixin, BaseEstimator):
             self.intercept_ = mean[:, self.n_features_in_]
         else:
             self.intercept_ = np.zeros(mean.shape[0], dtype=mean.dtype)
-
-    def _delegate(self, method: str, X):
-        """``method`` of the final model, on ``X`` checked against the fit."""
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        model = as_model(self.classes_, self.coef_, self.intercept_)
-        return getattr(model, method)(X)
-
-    def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Linear scores of each sample, as :meth:`SoftmaxRegression.decision_function`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            Logits per class; for two classes ``z₁ − z₀``.
-        """
-        return self._delegate("decision_function", X)
-
-    def predict_proba(self, X: ArrayLike) -> np.ndarray:
-        """Class probabilities of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to one; columns follow ``classes_``.
-        """
-        return self._delegate("predict_proba", X)
-
-    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
-        """Log-probabilities of each sample, computed as a log-softmax.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        return self._delegate("predict_log_proba", X)
-
-    def predict(self, X: ArrayLike) -> np.ndarray:
-        """Most probable class of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        return self._delegate("predict", X)
 
     def score(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
