@@ -253,3 +253,29 @@ def test_metric_coordinates_and_their_gradient(sparse):
         f_plus = objective.value(metric.to_theta(u + e))
         f_minus = objective.value(metric.to_theta(u - e))
         assert grad_u[i] == pytest.approx((f_plus - f_minus) / (2 * eps), abs=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(SOLVERS))
+def test_callback_sees_the_iterate_and_can_stop_the_solver(name):
+    objective, penalty = make_problem(1e-2)
+    problem = SmoothProblem(objective, penalty)
+    seen = []
+
+    def callback(k, f, theta):
+        # The iterate handed over is the one whose objective is reported.
+        assert problem.value(theta) == pytest.approx(f, rel=1e-12)
+        seen.append(theta.copy())
+        return k == 3
+
+    callback.takes_theta = True
+    result = SOLVERS[name].solve(
+        objective,
+        penalty,
+        np.zeros(objective.n_params),
+        tol=1e-12,
+        max_iter=1000,
+        callback=callback,
+    )
+    assert result.stopped and not result.converged
+    assert result.n_iter == len(result.losses) == len(seen) == 3
+    assert_allclose(result.theta, seen[-1], rtol=1e-12, atol=1e-12)

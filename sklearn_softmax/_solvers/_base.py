@@ -9,7 +9,10 @@ attributes.
 Solvers stop when the optimality measure :func:`subdifferential_distance` is
 at most ``tol`` (``converged=True``) or after ``max_iter`` iterations. For a
 smooth penalty the measure is ``max |∇F(θ)|``. They call
-``callback(n_iter, F(θ))`` after each iteration.
+``callback(n_iter, F(θ))`` after each iteration, through :func:`notify`: a
+callback with a true attribute ``takes_theta`` also receives the current
+iterate, ``callback(n_iter, F(θ), θ)``, and a callback that returns ``True``
+stops the solver there (``converged=False``, ``stopped=True``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,22 @@ import numpy as np
 from .._objective import SoftmaxObjective
 from .._penalties import ElasticNet
 
-Callback = Callable[[int, float], None]
+Callback = Callable[..., bool | None]
+
+
+def notify(
+    callback: Callback | None, n_iter: int, value: float, theta: np.ndarray
+) -> bool:
+    """Report an iteration to ``callback``; whether it asks the solver to stop.
+
+    ``θ`` is passed (not copied) only to a callback whose ``takes_theta``
+    attribute is true; it must not be written to.
+    """
+    if callback is None:
+        return False
+    if getattr(callback, "takes_theta", False):
+        return bool(callback(n_iter, value, theta))
+    return bool(callback(n_iter, value))
 
 
 @dataclass
@@ -42,6 +60,8 @@ class SolverResult:
         ``F`` after each iteration.
     message : str
         Why the solver stopped.
+    stopped : bool
+        Whether the callback stopped the solver (see :func:`notify`).
     """
 
     theta: np.ndarray
@@ -49,6 +69,7 @@ class SolverResult:
     converged: bool
     losses: list[float] = field(default_factory=list)
     message: str = ""
+    stopped: bool = False
 
 
 class Solver:

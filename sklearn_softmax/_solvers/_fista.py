@@ -68,7 +68,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._objective import SoftmaxObjective
-from ._base import Solver, SolverResult, subdifferential_distance
+from ._base import Solver, SolverResult, notify, subdifferential_distance
 
 
 class Metric:
@@ -175,6 +175,7 @@ class FISTA(Solver):
         x = np.asarray(theta0, dtype=objective.dtype).copy()
         y, y_is_x, momentum, step = x, True, 1.0, 1.0
         losses: list[float] = []
+        stopped = False
         n_iter, converged, resolved = 0, False, True
         message = f"reached max_iter={max_iter}"
         while True:
@@ -220,6 +221,7 @@ class FISTA(Solver):
                     y_is_x = beta == 0.0
                     y = x if y_is_x else x + beta * (x - x_old)
             losses.append(float(F_x))
-            if callback is not None:
-                callback(n_iter, losses[-1])
-        return SolverResult(x, n_iter, converged, losses, message)
+            if notify(callback, n_iter, losses[-1], x):
+                stopped, message = True, "stopped by the callback"
+                break
+        return SolverResult(x, n_iter, converged, losses, message, stopped)

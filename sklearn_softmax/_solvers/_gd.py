@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import SmoothProblem, Solver, SolverResult, max_abs
+from ._base import SmoothProblem, Solver, SolverResult, max_abs, notify
 
 
 class GradientDescent(Solver):
@@ -32,6 +32,7 @@ class GradientDescent(Solver):
         f, g = problem.value_and_grad(theta)
         recent = [f]
         losses: list[float] = []
+        stopped = False
         message = f"reached max_iter={max_iter}"
         n_iter = 0
         g_max = max_abs(g)
@@ -54,11 +55,12 @@ class GradientDescent(Solver):
             n_iter += 1
             losses.append(float(f))
             recent = (recent + [f])[-self.memory :]
-            if callback is not None:
-                callback(n_iter, losses[-1])
+            if notify(callback, n_iter, losses[-1], theta):
+                stopped, message = True, "stopped by the callback"
+                break
             converged = max_abs(g) <= tol
             sy = float(s @ y)
             step = float(s @ s) / sy if sy > 0 else 2 * step
         if converged:
             message = f"max |gradient| <= tol={tol}"
-        return SolverResult(theta, n_iter, converged, losses, message)
+        return SolverResult(theta, n_iter, converged, losses, message, stopped)

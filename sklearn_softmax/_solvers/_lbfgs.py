@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from ._base import SmoothProblem, Solver, SolverResult, max_abs
+from ._base import SmoothProblem, Solver, SolverResult, max_abs, notify
 
 
 class LBFGS(Solver):
@@ -24,15 +24,19 @@ class LBFGS(Solver):
             converged = max_abs(problem.value_and_grad(theta)[1]) <= tol
             return SolverResult(theta.copy(), 0, converged, [], "max_iter=0")
         losses: list[float] = []
+        stopped = False
 
         def fun(theta):
             f, g = problem.value_and_grad(theta)
             return f, g.astype(np.float64)
 
         def on_iteration(intermediate_result):
+            nonlocal stopped
             losses.append(float(intermediate_result.fun))
-            if callback is not None:
-                callback(len(losses), losses[-1])
+            theta = intermediate_result.x.astype(objective.dtype)
+            if notify(callback, len(losses), losses[-1], theta):
+                stopped = True
+                raise StopIteration  # scipy >= 1.11 ends the run here
 
         result = minimize(
             fun,
@@ -51,11 +55,12 @@ class LBFGS(Solver):
         # scipy also stops on a tiny relative decrease of F; report convergence
         # only when the gradient test the other solvers use is met as well.
         g_max = max_abs(result.jac)
-        converged = result.status == 0 and g_max <= tol
-        message = str(result.message)
+        converged = result.status == 0 and g_max <= tol and not stopped
+        message = "stopped by the callback" if stopped else str(result.message)
         if result.status == 0 and not converged:
             message = (
                 f"the objective stopped decreasing with max |gradient| = "
                 f"{g_max:.1e} > tol={tol} (scipy: {message})"
             )
-        return SolverResult(theta, int(result.nit), converged, losses, message)
+        n_iter = len(losses) if stopped else int(result.nit)
+        return SolverResult(theta, n_iter, converged, losses, message, stopped)

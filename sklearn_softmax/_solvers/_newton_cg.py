@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._base import SmoothProblem, Solver, SolverResult, max_abs
+from ._base import SmoothProblem, Solver, SolverResult, max_abs, notify
 
 
 def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int, precond=None):
@@ -110,6 +110,7 @@ class NewtonCG(Solver):
         theta = np.asarray(theta0, dtype=objective.dtype)  # never written to
         f, g, hessp = problem.value_grad_hessp(theta)
         losses: list[float] = []
+        stopped = False
         message = f"reached max_iter={max_iter}"
         n_iter = 0
         g_max = max_abs(g)
@@ -142,10 +143,11 @@ class NewtonCG(Solver):
             theta, f, g, hessp = trial, f_new, g_new, hessp_new
             n_iter += 1
             losses.append(float(f))
-            if callback is not None:
-                callback(n_iter, losses[-1])
+            if notify(callback, n_iter, losses[-1], theta):
+                stopped, message = True, "stopped by the callback"
+                break
             g_max = max_abs(g)
             converged = g_max <= tol
         if converged:
             message = f"max |gradient| <= tol={tol}"
-        return SolverResult(theta, n_iter, converged, losses, message)
+        return SolverResult(theta, n_iter, converged, losses, message, stopped)

@@ -72,7 +72,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from .._objective import SoftmaxObjective
-from ._base import Solver, SolverResult, subdifferential_distance
+from ._base import Solver, SolverResult, notify, subdifferential_distance
 from ._online import proximal_step
 
 #: Samples per batch of ``fit(solver="sgd")`` unless the estimator says.
@@ -180,6 +180,7 @@ class SAGA(Solver):
         g_bar = objective.backward(table * s)
         F_start = f + penalty.value(objective.unravel(theta)[:M])
         losses: list[float] = []
+        stopped = False
         n_iter, converged = 0, measure(g_bar, theta) <= tol
         while not converged and n_iter < max_iter:
             start_theta = theta
@@ -213,12 +214,14 @@ class SAGA(Solver):
                 continue
             n_iter += 1
             losses.append(F)
-            if callback is not None:
-                callback(n_iter, losses[-1])
+            if notify(callback, n_iter, losses[-1], theta):
+                stopped, message = True, "stopped by the callback"
+                break
             converged = measure(g, theta) <= tol
-        message = (
-            f"optimality measure <= tol={tol}"
-            if converged
-            else f"reached max_iter={max_iter}"
-        )
-        return SolverResult(theta, n_iter, converged, losses, message)
+        if not stopped:
+            message = (
+                f"optimality measure <= tol={tol}"
+                if converged
+                else f"reached max_iter={max_iter}"
+            )
+        return SolverResult(theta, n_iter, converged, losses, message, stopped)
