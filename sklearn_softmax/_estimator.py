@@ -27,13 +27,19 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._core import _logits, log_softmax, softmax
+from ._early_stopping import ValidationMonitor, validation_split
 from ._objective import SoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._solvers import SOLVERS, get_solver
 from ._solvers._online import LEARNING_RATES, OnlineSGD
 from ._sparse_coef import SparseCoefMixin
-from ._validation import _restore_on_error, combined_weights, encode_labels
+from ._validation import (
+    _restore_on_error,
+    check_sample_weight,
+    combined_weights,
+    encode_labels,
+)
 from ._warm_start import initial_theta
 
 
@@ -115,6 +121,20 @@ class SoftmaxRegression(
         (``+1`` for the intercept).
     power_t : float, default=0.5
         Exponent of ``learning_rate="invscaling"``.
+    early_stopping : bool, default=False
+        Whether ``fit`` sets aside a stratified ``validation_fraction`` of the
+        samples (drawn with ``random_state``, weights split alongside), fits
+        on the rest, and stops any solver once the validation score (mean
+        accuracy, weighted by ``sample_weight``, as :meth:`score`) has not
+        improved by at least ``tol`` for ``n_iter_no_change`` consecutive
+        iterations. The iterate with the best validation score is kept.
+        :meth:`partial_fit` ignores it.
+    validation_fraction : float, default=0.1
+        Share of the samples set aside when ``early_stopping=True``, in
+        ``(0, 1)``; every class needs a sample on both sides.
+    n_iter_no_change : int, default=5
+        Iterations without an improvement of at least ``tol`` of the
+        validation score before ``early_stopping`` stops the solver.
 
     Attributes
     ----------
@@ -139,7 +159,14 @@ class SoftmaxRegression(
         taken before its update.
     converged_ : bool
         Whether the last fit met ``tol`` within ``max_iter`` iterations;
-        ``False`` after :meth:`partial_fit`, which does not test it.
+        ``False`` after :meth:`partial_fit`, which does not test it, and when
+        early stopping ended the fit (which is not warned about).
+    validation_scores_ : list of float or None
+        With ``early_stopping=True``, the validation score after each
+        iteration of the last fit (``n_iter_`` of them); else ``None``.
+    best_validation_score_ : float or None
+        With ``early_stopping=True``, the best of ``validation_scores_``,
+        that of the fitted ``coef_`` and ``intercept_``; else ``None``.
 
     See Also
     --------
@@ -174,6 +201,9 @@ class SoftmaxRegression(
         "learning_rate": [StrOptions(set(LEARNING_RATES))],
         "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, None, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -192,6 +222,9 @@ class SoftmaxRegression(
         learning_rate="adagrad",
         eta0="auto",
         power_t=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
     ):
         self.C = C
         self.l1_ratio = l1_ratio
@@ -207,6 +240,9 @@ class SoftmaxRegression(
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -242,6 +278,13 @@ class SoftmaxRegression(
             check_classification_targets(y)
             classes, y_index = encode_labels(y)
             s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            if self.early_stopping:
+                train, held = validation_split(
+                    y_index, self.validation_fraction, self.random_state
+                )
+                w_held = check_sample_weight(sample_weight, X.shape[0])[held]
+                X_held, y_held = X[held], y_index[held]
+                X, y_index, s = X[train], y_index[train], s[train]
             penalty = make_penalty(self.C, self.l1_ratio, s.sum())
             solver = get_solver(self.solver, penalty)
             if solver.stochastic:
@@ -251,6 +294,22 @@ class SoftmaxRegression(
             objective = SoftmaxObjective(
                 X.T, y_index, classes.shape[0], s, self.fit_intercept
             )
+            callback = (
+                functools.partial(self._print_iteration, solver.name)
+                if self.verbose
+                else None
+            )
+            if self.early_stopping:
+                callback = ValidationMonitor(
+                    X_held,
+                    y_held,
+                    w_held,
+                    objective.unravel,
+                    self.fit_intercept,
+                    self.tol,
+                    self.n_iter_no_change,
+                    inner=callback,
+                )
             with objective.parallel():
                 result = solver.solve(
                     objective,
@@ -258,21 +317,24 @@ class SoftmaxRegression(
                     self._initial_theta(objective, classes),
                     tol=self.tol,
                     max_iter=self.max_iter,
-                    callback=(
-                        functools.partial(self._print_iteration, solver.name)
-                        if self.verbose
-                        else None
-                    ),
+                    callback=callback,
                 )
-            self._set_fitted(objective.unravel(result.theta), classes)
+            theta = result.theta
+            self.validation_scores_ = self.best_validation_score_ = None
+            if self.early_stopping:
+                self.validation_scores_ = callback.scores
+                if callback.best_theta is not None:  # else no iteration ran
+                    theta = callback.best_theta
+                    self.best_validation_score_ = callback.best_score
+            self._set_fitted(objective.unravel(theta), classes)
             # partial_fit continues from here, fit's data counted in the stream.
             self._online_state = OnlineSGD().init(
-                result.theta, objective.shape, weight_seen=s.sum()
+                theta, objective.shape, weight_seen=s.sum()
             )
             self.n_iter_ = result.n_iter
             self.loss_curve_ = result.losses
             self.converged_ = result.converged
-        if not result.converged:
+        if not (result.converged or result.stopped):
             hint = (
                 "Increase max_iter, or scale the data."
                 if result.n_iter >= self.max_iter
