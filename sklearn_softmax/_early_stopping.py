@@ -17,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.model_selection import StratifiedShuffleSplit
 
+from ._validation import check_sample_weight
+
 
 def validation_split(
     y_index: np.ndarray, fraction: float, random_state
@@ -121,3 +123,30 @@ class ValidationMonitor:
             self.best_theta = np.array(theta, copy=True)
             self.best_n_iter = n_iter
         return self._no_improvement >= self.n_iter_no_change
+
+
+def hold_out(estimator, X, y_index: np.ndarray, s: np.ndarray, sample_weight):
+    """Split for ``estimator.fit``: the training rows and a monitor factory.
+
+    Returns ``(X, y_index, s)`` of the training rows and
+    ``monitor(unravel, inner)``, which builds the :class:`ValidationMonitor`
+    of the held-out rows (weighted by ``sample_weight`` alone, as ``score``).
+    """
+    train, held = validation_split(
+        y_index, estimator.validation_fraction, estimator.random_state
+    )
+    w_held = check_sample_weight(sample_weight, X.shape[0])[held]
+
+    def monitor(unravel, inner=None) -> ValidationMonitor:
+        return ValidationMonitor(
+            X[held],
+            y_index[held],
+            w_held,
+            unravel,
+            estimator.fit_intercept,
+            estimator.tol,
+            estimator.n_iter_no_change,
+            inner,
+        )
+
+    return X[train], y_index[train], s[train], monitor

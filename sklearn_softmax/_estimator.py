@@ -27,19 +27,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._core import _logits, log_softmax, softmax
-from ._early_stopping import ValidationMonitor, validation_split
+from ._early_stopping import hold_out
 from ._objective import SoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._solvers import SOLVERS, get_solver
 from ._solvers._online import LEARNING_RATES, OnlineSGD
 from ._sparse_coef import SparseCoefMixin
-from ._validation import (
-    _restore_on_error,
-    check_sample_weight,
-    combined_weights,
-    encode_labels,
-)
+from ._validation import _restore_on_error, combined_weights, encode_labels
 from ._warm_start import initial_theta
 
 
@@ -279,12 +274,7 @@ class SoftmaxRegression(
             classes, y_index = encode_labels(y)
             s = combined_weights(sample_weight, self.class_weight, classes, y_index)
             if self.early_stopping:
-                train, held = validation_split(
-                    y_index, self.validation_fraction, self.random_state
-                )
-                w_held = check_sample_weight(sample_weight, X.shape[0])[held]
-                X_held, y_held = X[held], y_index[held]
-                X, y_index, s = X[train], y_index[train], s[train]
+                X, y_index, s, monitor = hold_out(self, X, y_index, s, sample_weight)
             penalty = make_penalty(self.C, self.l1_ratio, s.sum())
             solver = get_solver(self.solver, penalty)
             if solver.stochastic:
@@ -300,16 +290,7 @@ class SoftmaxRegression(
                 else None
             )
             if self.early_stopping:
-                callback = ValidationMonitor(
-                    X_held,
-                    y_held,
-                    w_held,
-                    objective.unravel,
-                    self.fit_intercept,
-                    self.tol,
-                    self.n_iter_no_change,
-                    inner=callback,
-                )
+                callback = monitor(objective.unravel, callback)
             with objective.parallel():
                 result = solver.solve(
                     objective,

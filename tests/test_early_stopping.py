@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
@@ -146,3 +147,15 @@ def test_verbose_output_is_kept(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == model.n_iter_
     assert lines[0].startswith("[newton-cg] iteration    1")
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "fista"])
+def test_sparse_and_float32_input(solver):
+    X, y = overfitting_problem()
+    dense = early_stopper(solver).fit(X, y)
+    sparse = early_stopper(solver).fit(sp.csr_matrix(X), y)
+    assert sparse.validation_scores_ == dense.validation_scores_
+    assert_allclose(sparse.coef_, dense.coef_, rtol=1e-8, atol=1e-10)
+    single = early_stopper(solver).fit(X.astype(np.float32), y)
+    assert single.coef_.dtype == np.float32
+    assert len(single.validation_scores_) == single.n_iter_ < MAX_ITER
