@@ -85,6 +85,8 @@ class SoftmaxRegression(
         divided by ``C Σ s`` (see ``loss_curve_``) is at most ``tol``. With
         an L1 part, the objective is not differentiable where a coefficient
         is zero, and the test is on the subgradient of smallest magnitude.
+        With ``early_stopping=True``, also the least improvement of the
+        validation score that counts.
     max_iter : int, default=100
         Maximum number of solver iterations (epochs for ``solver="sgd"``).
     class_weight : dict or "balanced", default=None
