@@ -19,18 +19,17 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from ._core import _logits, log_softmax, softmax
 from ._early_stopping import hold_out
 from ._objective import SoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
+from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver
 from ._solvers._online import LEARNING_RATES, OnlineSGD
 from ._sparse_coef import SparseCoefMixin
@@ -39,7 +38,11 @@ from ._warm_start import initial_theta
 
 
 class SoftmaxRegression(
-    ClassifierMixin, PartialFitMixin, SparseCoefMixin, BaseEstimator
+    ClassifierMixin,
+    PartialFitMixin,
+    SoftmaxPredictMixin,
+    SparseCoefMixin,
+    BaseEstimator,
 ):
     r"""Softmax (multinomial logistic) regression.
 
@@ -353,93 +356,3 @@ class SoftmaxRegression(
         self.classes_ = classes
         self.coef_ = coef
         self.intercept_ = intercept
-
-    def decision_function(self, X):
-        """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            Logits per class; for two classes ``z₁ − z₀``, positive where
-            ``classes_[1]`` is predicted.
-        """
-        Z = self._logits(X)
-        return Z[0] if Z.shape[0] == 1 else Z.T
-
-    def _logits(self, X) -> np.ndarray:
-        """Scores in the core's layout: shape ``(K, N)``, ``K = 1`` if binary."""
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        if sp.issparse(self.coef_):  # after sparsify(): a sparse product
-            Z = self.coef_.astype(X.dtype) @ X.T
-            Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
-        else:
-            Z = _logits(self.coef_.T.astype(X.dtype, copy=False), X.T)
-        Z += self.intercept_.astype(X.dtype, copy=False)[:, None]
-        return Z
-
-    def _all_logits(self, X) -> np.ndarray:
-        """Logits of every class, ``(K, N)``; binary as ``[0, z₁ − z₀]``."""
-        Z = self._logits(X)
-        if Z.shape[0] == 1:
-            Z = np.vstack([np.zeros_like(Z), Z])
-        return Z
-
-    def predict_proba(self, X):
-        """Class probabilities ``softmax(z)`` of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to one; columns follow ``classes_``.
-        """
-        return softmax(self._all_logits(X)).T
-
-    def predict_log_proba(self, X):
-        """Log-probabilities, computed as a log-softmax of the scores.
-
-        Never ``-inf`` where a probability underflows to zero.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        return log_softmax(self._all_logits(X)).T
-
-    def predict(self, X):
-        """Most probable class of each sample.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        indices = self._all_logits(X).argmax(axis=0)
-        return self.classes_[indices]
