@@ -29,9 +29,9 @@ from ._cv_path import (
     path_start,
     split,
 )
-from ._cv_predict import BestModelPredictMixin
 from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import make_penalty
+from ._predict import SoftmaxPredictMixin
 from ._solvers import get_solver
 from ._validation import check_sample_weight, combined_weights, encode_labels
 
@@ -47,7 +47,7 @@ _SHARED = (
 )
 
 
-class SoftmaxRegressionCV(ClassifierMixin, BestModelPredictMixin, BaseEstimator):
+class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
     r"""Softmax regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
 
     For each ``l1_ratio`` in ``l1_ratios`` and each fold, fits
