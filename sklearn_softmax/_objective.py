@@ -106,9 +106,9 @@ def _squared(X_b):
     """``X_b ∘ X_b``, sharing the sparsity structure of a sparse ``X_b``."""
     if not sp.issparse(X_b):
         return np.square(X_b)
-    squared = X_b.copy() if X_b.format != "csc" else sp.csc_matrix(X_b.shape)
-    if X_b.format == "csc":
-        squared.indices, squared.indptr = X_b.indices, X_b.indptr
+    # X is CSC or CSR here; an empty matrix then takes X_b's own index arrays.
+    squared = (sp.csc_matrix if X_b.format == "csc" else sp.csr_matrix)(X_b.shape)
+    squared.indices, squared.indptr = X_b.indices, X_b.indptr
     squared.data = np.square(X_b.data)
     return squared
 
