@@ -233,6 +233,14 @@ class SoftmaxObjective:
             self._feature_moments = sum(self._map_blocks(kernel))
         return self._feature_moments
 
+    def feature_means(self) -> np.ndarray:
+        """Weighted means ``X ŝ`` of the features, of shape (M,)."""
+        return np.asarray(self.X @ self.sample_weight, dtype=self.dtype).ravel()
+
+    def class_shares(self) -> np.ndarray:
+        """Weighted share ``Σ_{n: y_n = k} ŝ_n`` of each class, (K,), float64."""
+        return np.bincount(self.y, weights=self.sample_weight, minlength=self.n_classes)
+
     def _map_blocks(self, kernel: Callable, *arrays) -> Iterator:
         """``kernel(block, *per_block_items)`` over the blocks, yielded in order.
 

@@ -32,13 +32,16 @@ last iterate (whose zeros are exact).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ._objective import SoftmaxObjective
-from ._penalties import make_penalty
+from ._penalties import ElasticNet, make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
 from ._validation import _restore_on_error, combined_weights
 from ._warm_start import constant_intercept, previous_solution
@@ -194,23 +197,77 @@ class PartialFitMixin:
         if state is None:
             state = self._start_state(X, y_index, s, K)
         solver = self._online_solver()
-        dtype = state.theta.dtype
-        n = X.shape[0]
-        for start in range(0, n, self.batch_size):
-            rows = slice(start, min(start + self.batch_size, n))
-            s_b = s[rows]
-            weight = float(s_b.sum())
-            if not weight > 0:
-                continue
-            X_b = X[rows]
-            if X_b.dtype != dtype:  # the first chunk's dtype, batch by batch
-                X_b = X_b.astype(dtype)
-            batch = SoftmaxObjective(
-                X_b.T, y_index[rows], K, s_b, self.fit_intercept, block_size=n
-            )
-            penalty = make_penalty(self.C, self.l1_ratio, state.weight_seen + weight)
-            state = solver.update(state, batch, penalty, weight)
+        penalty_for = functools.partial(make_penalty, self.C, self.l1_ratio)
+        state = minibatch_updates(
+            solver,
+            state,
+            X,
+            y_index,
+            s,
+            K,
+            self.fit_intercept,
+            self.batch_size,
+            penalty_for,
+        )
         state, loss = solver.end_pass(state)
         if self.verbose:
             print(f"[partial_fit] pass {state.n_passes:4d}  mean batch loss {loss:.6e}")
         return state
+
+
+def minibatch_updates(
+    solver: OnlineSGD,
+    state: OnlineState,
+    X,
+    y_index: np.ndarray,
+    s: np.ndarray,
+    n_classes: int,
+    fit_intercept: bool,
+    batch_size: int,
+    penalty_for: Callable[[float], ElasticNet],
+) -> OnlineState:
+    """One update per minibatch of ``batch_size`` rows of ``X``, in order.
+
+    Parameters
+    ----------
+    solver : OnlineSGD
+        The online solver.
+    state : OnlineState
+        The state before the first batch (left unchanged).
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The rows, cast batch by batch to the dtype of ``state.theta``.
+    y_index : ndarray of shape (n_samples,)
+        Class indices.
+    s : ndarray of shape (n_samples,)
+        Combined sample weights; batches without weight are skipped.
+    n_classes : int
+        ``K``.
+    fit_intercept : bool
+        Whether ``θ`` holds an intercept row.
+    batch_size : int
+        Rows per minibatch.
+    penalty_for : callable
+        The penalty of a batch, from the total weight seen once it is added.
+
+    Returns
+    -------
+    state : OnlineState
+        The state after the last batch; the pass is not closed.
+    """
+    dtype = state.theta.dtype
+    n = X.shape[0]
+    for start in range(0, n, batch_size):
+        rows = slice(start, min(start + batch_size, n))
+        s_b = s[rows]
+        weight = float(s_b.sum())
+        if not weight > 0:
+            continue
+        X_b = X[rows]
+        if X_b.dtype != dtype:  # the first chunk's dtype, batch by batch
+            X_b = X_b.astype(dtype)
+        batch = SoftmaxObjective(
+            X_b.T, y_index[rows], n_classes, s_b, fit_intercept, block_size=n
+        )
+        penalty = penalty_for(state.weight_seen + weight)
+        state = solver.update(state, batch, penalty, weight)
+    return state

@@ -38,7 +38,16 @@ def constant_intercept(
     ``p_k`` is the share of class ``k`` in the weights; the intercept
     minimises the objective over the intercept alone.
     """
-    shares = np.bincount(y, weights=sample_weight, minlength=n_classes)
+    return intercept_for_shares(
+        np.bincount(y, weights=sample_weight, minlength=n_classes)
+    )
+
+
+def intercept_for_shares(shares: np.ndarray) -> np.ndarray:
+    """``b_k = log p_k − mean_j log p_j`` for the class shares ``p`` (any scale).
+
+    Classes without weight take the smallest ``log p`` of the others.
+    """
     positive = shares > 0
     log_shares = np.log(shares, where=positive, out=np.zeros_like(shares))
     log_shares[~positive] = log_shares[positive].min()
@@ -89,9 +98,7 @@ def initial_theta(
     )
     constant = None
     if objective.fit_intercept:
-        constant = constant_intercept(
-            objective.y, objective.sample_weight, objective.n_classes
-        )
+        constant = intercept_for_shares(objective.class_shares())
     if not reusable:
         if constant is not None:
             W[-1] = constant

@@ -86,11 +86,10 @@ class Metric:
     def __init__(self, objective: SoftmaxObjective, diagonal=True, centred=True):
         self.objective = objective
         M, dtype = objective.n_features, objective.dtype
-        X, s = objective.X, objective.sample_weight
         self.M = M
         self.mu = None
         if centred and objective.fit_intercept:
-            self.mu = np.asarray(X @ s, dtype=dtype).ravel()
+            self.mu = objective.feature_means()
         sq = objective.feature_moments()
         if self.mu is not None:
             sq = sq - self.mu.astype(sq.dtype) ** 2
