@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._dispatch import fit_dask, is_dask_collection
 from ._early_stopping import hold_out
 from ._objective import SoftmaxObjective
 from ._partial_fit import PartialFitMixin
@@ -267,6 +268,8 @@ class SoftmaxRegression(
         self : SoftmaxRegression
             The fitted estimator.
         """
+        if is_dask_collection(X):  # chunks fitted where they live: _dask.py
+            return fit_dask(self, X, y, sample_weight)
         with _restore_on_error(self):
             X, y = validate_data(
                 self,

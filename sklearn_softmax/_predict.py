@@ -3,7 +3,8 @@
 The scores are computed in the core's layout, ``(K, N)`` (``K = 1`` for two
 classes, whose single row is ``z₁ − z₀``), from a dense or sparse ``coef_``
 (after :meth:`._sparse_coef.SparseCoefMixin.sparsify`), and transposed to
-scikit-learn's ``(n_samples, ...)`` on the way out.
+scikit-learn's ``(n_samples, ...)`` on the way out. A dask array gets a lazy
+dask array back, the same method mapped over its row chunks.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._core import _logits, log_softmax, softmax
+from ._dispatch import lazy_on_dask
 
 
 class SoftmaxPredictMixin:
     """``decision_function``, ``predict_proba``, ``predict_log_proba``, ``predict``."""
 
+    @lazy_on_dask
     def decision_function(self, X):
         """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
 
@@ -60,6 +63,7 @@ class SoftmaxPredictMixin:
             Z = np.vstack([np.zeros_like(Z), Z])
         return Z
 
+    @lazy_on_dask
     def predict_proba(self, X):
         """Class probabilities ``softmax(z)`` of each sample.
 
@@ -75,6 +79,7 @@ class SoftmaxPredictMixin:
         """
         return softmax(self._all_logits(X)).T
 
+    @lazy_on_dask
     def predict_log_proba(self, X):
         """Log-probabilities, computed as a log-softmax of the scores.
 
@@ -92,6 +97,7 @@ class SoftmaxPredictMixin:
         """
         return log_softmax(self._all_logits(X)).T
 
+    @lazy_on_dask
     def predict(self, X):
         """Most probable class of each sample.
 

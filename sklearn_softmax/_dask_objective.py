@@ -1,0 +1,292 @@
+r"""The objective of a fit on a dask array: each chunk evaluated where it lives.
+
+Conventions
+-----------
+As in :mod:`._objective` (``θ`` flat, ``W`` of shape ``(M + 1, K)`` with the
+intercept last), over samples held as the row chunks ``b`` of a dask array:
+each :class:`Chunk` is its rows ``X_b`` (``N_b × M``, all the features), its
+class indices ``y_b`` and combined weights ``s_b`` (sample weight times class
+weight, not normalised), as dask keys, persisted on the workers or computed
+from their graph on each use.
+
+Every evaluation is one small graph: ``θ`` as one key (sent once to each
+worker that needs it), one task per chunk that builds an in-memory
+:class:`._objective.SoftmaxObjective` on the view ``X_bᵀ`` (the same code as
+in memory) and scales its result by ``r_b = Σ s_b / Σ s`` (it normalises by
+its own ``Σ s_b``), so that
+
+.. math:: \sum_b r_b f_b(θ) = \sum_n \frac{s_n}{\sum s} \ell_n = f(θ),
+
+and the same for the gradient and Hessian-vector products, then a tree of
+additions on the workers: only ``f`` and ``G`` (``(M + 1) × K``) reach the
+client, where the solver steps. For Newton steps the chunks' probabilities
+stay on the workers (the chunk objectives' Hessian-vector products, persisted)
+until the solver drops them, so a product costs two passes over ``X_b`` and no
+exponential, as in memory.
+
+``solver="sgd"`` is not SAGA here: :func:`online_epochs` streams the chunks
+through the minibatch updates of ``partial_fit`` (:mod:`._solvers._online`),
+the state passing from chunk to chunk (a task per chunk, run where the chunk
+lives), with the penalty of ``fit``'s objective.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import dask
+import numpy as np
+from dask.delayed import Delayed, delayed
+
+from ._objective import SoftmaxObjective
+from ._partial_fit import minibatch_updates
+from ._penalties import ElasticNet
+from ._solvers._base import SolverResult, notify, subdifferential_distance
+from ._solvers._online import OnlineSGD
+
+#: Partial sums added per task of the reduction tree.
+FAN_IN = 8
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One row chunk: its data as dask keys and its share of the weight.
+
+    Attributes
+    ----------
+    X, y, s : Delayed
+        ``X_b`` of shape ``(N_b, M)``, class indices and combined weights of
+        shape ``(N_b,)``.
+    scale : float
+        ``r_b = Σ s_b / Σ s``, positive.
+    """
+
+    X: Delayed
+    y: Delayed
+    s: Delayed
+    scale: float
+
+
+def _chunk_objective(X_b, y_b, s_b, n_classes: int, fit_intercept: bool):
+    return SoftmaxObjective(X_b.T, y_b, n_classes, s_b, fit_intercept)
+
+
+def _value(X_b, y_b, s_b, scale, spec, theta):
+    return scale * _chunk_objective(X_b, y_b, s_b, *spec).value(theta)
+
+
+def _value_and_grad(X_b, y_b, s_b, scale, spec, theta):
+    f, g = _chunk_objective(X_b, y_b, s_b, *spec).value_and_grad(theta)
+    return scale * f, g * g.dtype.type(scale)
+
+
+def _newton(X_b, y_b, s_b, scale, spec, theta):
+    """``(r f_b, r g_b, hessp_b, r)``: ``hessp_b`` keeps the probabilities."""
+    f, g, hessp = _chunk_objective(X_b, y_b, s_b, *spec).value_grad_hessp(theta)
+    return scale * f, g * g.dtype.type(scale), hessp, scale
+
+
+def _value_and_grad_of(part):
+    return part[0], part[1]
+
+
+def _hessp(part, v):
+    hv = part[2](v)
+    return hv * hv.dtype.type(part[3])
+
+
+def _diagonal(part):
+    d = part[2].diagonal()
+    return d * d.dtype.type(part[3])
+
+
+def _moments(X_b, y_b, s_b, scale, spec, name):
+    m = getattr(_chunk_objective(X_b, y_b, s_b, *spec), name)()
+    return m * scale
+
+
+def _add(*parts):
+    """Sum of arrays, or of tuples of them entry by entry."""
+    if isinstance(parts[0], tuple):
+        return tuple(_add(*entries) for entries in zip(*parts, strict=True))
+    total = parts[0].copy() if isinstance(parts[0], np.ndarray) else parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
+
+
+def tree_sum(tasks: list[Delayed]) -> Delayed:
+    """Add up ``tasks`` on the workers, :data:`FAN_IN` at a time, in order."""
+    while len(tasks) > 1:
+        tasks = [
+            delayed(_add, pure=True)(*tasks[i : i + FAN_IN])
+            for i in range(0, len(tasks), FAN_IN)
+        ]
+    return tasks[0]
+
+
+class DaskSoftmaxObjective:
+    """:class:`._objective.SoftmaxObjective`'s interface over dask chunks.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (N, M)
+        The data (read only by solvers that test it for sparsity).
+    chunks : list of Chunk
+        The row chunks with a positive weight.
+    n_classes : int
+        ``K``.
+    fit_intercept : bool
+        Whether ``θ`` holds an intercept row.
+    class_shares : ndarray of shape (K,)
+        ``Σ_{n: y_n = k} ŝ_n``, from the pass that found the labels.
+    """
+
+    def __init__(self, X, chunks, n_classes, fit_intercept, class_shares):
+        self.X = X
+        self.chunks = chunks
+        self.dtype = np.dtype(X.dtype)
+        self.n_samples, self.n_features = X.shape
+        self.n_classes = n_classes
+        self.fit_intercept = fit_intercept
+        self.shape = (self.n_features + int(fit_intercept), n_classes)
+        self._spec = (n_classes, fit_intercept)
+        self._class_shares = class_shares
+        self._cache: dict[str, np.ndarray] = {}
+
+    @property
+    def n_params(self) -> int:
+        """Length of the flat parameter vector."""
+        return self.shape[0] * self.shape[1]
+
+    def unravel(self, theta: np.ndarray) -> np.ndarray:
+        """View (or cast) the flat ``θ`` as ``W`` of shape ``self.shape``."""
+        return np.asarray(theta, dtype=self.dtype).reshape(self.shape)
+
+    def _broadcast(self, theta: np.ndarray) -> Delayed:
+        return delayed(np.asarray(theta, dtype=self.dtype).ravel(), pure=True)
+
+    def _per_chunk(self, kernel: Callable, arg) -> list[Delayed]:
+        """``kernel(X_b, y_b, s_b, r_b, (K, fit_intercept), arg)`` per chunk."""
+        return [
+            delayed(kernel, pure=True)(c.X, c.y, c.s, c.scale, self._spec, arg)
+            for c in self.chunks
+        ]
+
+    def value(self, theta: np.ndarray) -> float:
+        """``f(θ)``."""
+        tasks = self._per_chunk(_value, self._broadcast(theta))
+        return float(tree_sum(tasks).compute())
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``f(θ)`` and its gradient as a flat vector."""
+        tasks = self._per_chunk(_value_and_grad, self._broadcast(theta))
+        f, g = tree_sum(tasks).compute()
+        return float(f), g
+
+    def value_grad_hessp(self, theta: np.ndarray):
+        """``f(θ)``, its gradient and ``v ↦ ∇²f(θ) v`` (with ``.diagonal()``).
+
+        The chunks' Hessian-vector products, holding their probabilities,
+        are persisted where they were computed, as long as the returned
+        product is referenced.
+        """
+        parts = self._per_chunk(_newton, self._broadcast(theta))
+        total = tree_sum([delayed(_value_and_grad_of)(p) for p in parts])
+        total, *parts = dask.persist(total, *parts)
+        f, g = total.compute()
+
+        def hessp(v: np.ndarray) -> np.ndarray:
+            v = self._broadcast(v)
+            return tree_sum([delayed(_hessp)(p, v) for p in parts]).compute()
+
+        def diagonal() -> np.ndarray:
+            return tree_sum([delayed(_diagonal)(p) for p in parts]).compute()
+
+        hessp.diagonal = diagonal
+        return float(f), g, hessp
+
+    def _moment(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            tasks = self._per_chunk(_moments, name)
+            self._cache[name] = tree_sum(tasks).compute()
+        return self._cache[name]
+
+    def feature_moments(self) -> np.ndarray:
+        """Weighted second moments ``Σ_n ŝ_n x_mn²``, (M,); one pass, kept."""
+        return self._moment("feature_moments")
+
+    def feature_means(self) -> np.ndarray:
+        """Weighted means ``X ŝ`` of the features, (M,); one pass, kept."""
+        return self._moment("feature_means")
+
+    def class_shares(self) -> np.ndarray:
+        """Weighted share ``Σ_{n: y_n = k} ŝ_n`` of each class, (K,)."""
+        return self._class_shares
+
+
+def _fixed_penalty(penalty: ElasticNet, weight_seen: float) -> ElasticNet:
+    return penalty
+
+
+def _stream_chunk(state, X_b, y_b, s_b, solver, penalty, batch_size, spec):
+    penalty_for = functools.partial(_fixed_penalty, penalty)
+    return minibatch_updates(
+        solver, state, X_b, y_b, s_b, *spec, batch_size, penalty_for
+    )
+
+
+def online_epochs(
+    objective: DaskSoftmaxObjective,
+    penalty: ElasticNet,
+    theta0: np.ndarray,
+    solver: OnlineSGD,
+    batch_size: int,
+    *,
+    tol: float,
+    max_iter: int,
+    callback=None,
+) -> SolverResult:
+    """Epochs of minibatch updates, streamed over the chunks in their order.
+
+    Each epoch passes the state of :class:`._solvers._online.OnlineSGD`
+    through one task per chunk (the chunk's rows in order, ``batch_size`` per
+    update), each batch stepping on its mean loss plus ``penalty``, the
+    penalty of ``fit``'s objective. After each epoch, one more pass evaluates
+    ``F`` and the optimality measure at the reported model (the averaged
+    iterate, or the last one with an L1 part); the epochs stop when it is at
+    most ``tol``.
+
+    Returns
+    -------
+    result : SolverResult
+        ``theta`` is the reported model, ``losses`` ``F`` after each epoch.
+    """
+    M = objective.n_features
+    state = solver.init(np.asarray(theta0, dtype=objective.dtype), objective.shape)
+    theta = state.theta
+    losses: list[float] = []
+    converged = stopped = False
+    message = f"reached max_iter={max_iter}"
+    spec = (objective.n_classes, objective.fit_intercept)
+    for epoch in range(1, max_iter + 1):
+        pending = delayed(state)
+        for c in objective.chunks:
+            pending = delayed(_stream_chunk, pure=True)(
+                pending, c.X, c.y, c.s, solver, penalty, batch_size, spec
+            )
+        state, _ = solver.end_pass(pending.compute())
+        theta = state.solution(penalty.smooth).ravel()
+        f, g = objective.value_and_grad(theta)
+        W = objective.unravel(theta)
+        losses.append(float(f + penalty.value(W[:M])))
+        distance = subdifferential_distance(g.reshape(objective.shape), W, penalty, M)
+        if notify(callback, epoch, losses[-1], theta):
+            stopped, message = True, "stopped by the callback"
+            break
+        if distance <= tol:
+            converged, message = True, f"subdifferential distance <= tol={tol}"
+            break
+    return SolverResult(theta, len(losses), converged, losses, message, stopped)

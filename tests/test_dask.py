@@ -1,0 +1,274 @@
+"""Fitting on dask input, on a real (local, loopback) cluster of two processes.
+
+Every distributed fit is compared with the in-memory fit of the same data:
+the same objective, solver path and stopping rule, so the same coefficients
+(to rounding) and the same number of iterations.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+import dask  # noqa: E402
+from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from sklearn_softmax import SoftmaxRegression  # noqa: E402
+
+SOLVERS = ["lbfgs", "newton-cg", "gd"]
+CHUNKINGS = [(200,), (37, 100, 63)]
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two worker processes of one thread, on the loopback interface only."""
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    with cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=200, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    return X, y
+
+
+def fit_both(X, y, chunks, sample_weight=None, **params):
+    """The in-memory fit and the fit of the same data as a dask array."""
+    params = {"tol": 1e-6, "max_iter": 300, **params}
+    expected = SoftmaxRegression(**params).fit(X, y, sample_weight=sample_weight)
+    X_dask = da.from_array(X, chunks=(chunks, X.shape[1]))
+    if sample_weight is not None:
+        sample_weight = da.from_array(sample_weight, chunks=(chunks,))
+    model = SoftmaxRegression(**params).fit(X_dask, y, sample_weight=sample_weight)
+    return expected, model
+
+
+def assert_same_fit(expected, model):
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-9)
+    assert_allclose(model.intercept_, expected.intercept_, rtol=1e-6, atol=1e-9)
+    assert_array_equal(model.classes_, expected.classes_)
+    assert model.n_iter_ == expected.n_iter_
+    assert model.converged_ == expected.converged_
+    assert model.n_features_in_ == expected.n_features_in_
+    assert_allclose(model.loss_curve_, expected.loss_curve_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("chunks", CHUNKINGS)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_fit_equals_the_in_memory_fit(client, data, solver, chunks):
+    assert_same_fit(*fit_both(*data, chunks, solver=solver))
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_fista_equals_the_in_memory_fit(client, data, l1_ratio):
+    params = {"solver": "fista", "l1_ratio": l1_ratio, "C": 0.05, "tol": 1e-4}
+    assert_same_fit(*fit_both(*data, (37, 100, 63), **params))
+
+
+@pytest.mark.parametrize(
+    ("solver", "weighting"),
+    [
+        ("lbfgs", "sample"),
+        ("newton-cg", "sample"),
+        ("gd", "dict"),
+        ("lbfgs", "balanced"),
+        ("newton-cg", "balanced"),
+    ],
+)
+def test_weighted_fit_equals_the_in_memory_fit(client, data, solver, weighting):
+    X, y = data
+    keep = np.r_[0:200][(y != 2) | (np.arange(200) % 3 == 0)]  # unbalanced
+    X, y = X[keep], y[keep]
+    chunks = (37, 40, 40, X.shape[0] - 117)
+    params = {"solver": solver}
+    sample_weight = None
+    if weighting == "sample":
+        sample_weight = np.random.default_rng(0).uniform(0, 3, y.shape[0])
+        sample_weight[:37] = 0  # a chunk without weight
+    else:
+        params["class_weight"] = {0: 2.0, 2: 0.5} if weighting == "dict" else weighting
+    assert_same_fit(*fit_both(X, y, chunks, sample_weight, **params))
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
+def test_binary_float32_and_string_labels(client, data, solver):
+    X, y = data
+    X, y = X.astype(np.float32), np.array(["a", "b"])[(y > 0).astype(int)]
+    expected, model = fit_both(X, y, (64, 136), solver=solver, tol=1e-3)
+    assert model.coef_.dtype == np.float32
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-4, atol=1e-6)
+    assert_allclose(model.intercept_, expected.intercept_, rtol=1e-4, atol=1e-6)
+    assert model.n_iter_ == expected.n_iter_
+    assert_array_equal(model.classes_, ["a", "b"])
+
+
+def test_warm_start_and_no_intercept(client, data):
+    X, y = data
+    params = {"fit_intercept": False, "warm_start": True, "C": 0.1}
+    expected, model = fit_both(X, y, (37, 100, 63), **params)
+    assert_same_fit(expected, model)
+    expected.set_params(C=1.0).fit(X, y)
+    model.set_params(C=1.0).fit(da.from_array(X, chunks=(50, 6)), y)
+    assert_same_fit(expected, model)
+
+
+def test_dataframe_input(client, data):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    expected = SoftmaxRegression(tol=1e-6).fit(frame, y)
+    X_dask = dd.from_pandas(frame, npartitions=3)
+    y_dask = dd.from_pandas(pd.Series(y), npartitions=3)
+    model = SoftmaxRegression(tol=1e-6).fit(X_dask, y_dask)
+    assert_same_fit(expected, model)
+    assert_array_equal(model.feature_names_in_, frame.columns)
+    proba = model.predict_proba(X_dask)
+    assert isinstance(proba, da.Array)
+    assert_allclose(proba.compute(), expected.predict_proba(frame), rtol=1e-6)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+)
+def test_predictions_are_lazy_and_equal_numpy(client, data, method, n_classes):
+    X, y = data
+    y = y if n_classes == 3 else (y > 0).astype(int)
+    model = SoftmaxRegression().fit(X, y)
+    X_dask = da.from_array(X, chunks=((37, 100, 63), (2, 4)))
+    result = getattr(model, method)(X_dask)
+    assert isinstance(result, da.Array)
+    assert result.chunks[0] == (37, 100, 63)
+    expected = getattr(model, method)(X)
+    computed = result.compute()
+    assert computed.shape == expected.shape and computed.dtype == expected.dtype
+    assert_allclose(computed, expected, rtol=1e-12)
+
+
+def test_sgd_equals_a_partial_fit_loop_over_the_chunks(client, data):
+    X, y = data
+    chunks, epochs = (37, 100, 63), 3
+    params = {"C": np.inf, "batch_size": 16}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # The stream starts, as the dask fit, from the best constant model.
+        expected = SoftmaxRegression(max_iter=0, **params).fit(X, y)
+        model = SoftmaxRegression(solver="sgd", max_iter=epochs, **params)
+        model.fit(da.from_array(X, chunks=(chunks, 6)), y)
+    bounds = np.cumsum((0, *chunks))
+    for _ in range(epochs):
+        for a, b in zip(bounds[:-1], bounds[1:], strict=False):
+            expected.partial_fit(X[a:b], y[a:b])
+    assert model.n_iter_ == epochs and len(model.loss_curve_) == epochs
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-10)
+    assert_allclose(model.intercept_, expected.intercept_, rtol=1e-10)
+
+
+def test_sgd_approaches_the_minimiser(client, data):
+    X, y = data
+    best = SoftmaxRegression(tol=1e-8).fit(X, y).loss_curve_[-1]
+    with pytest.warns(ConvergenceWarning, match="did not converge on dask input"):
+        model = SoftmaxRegression(solver="sgd", max_iter=30, batch_size=8)
+        model.fit(da.from_array(X, chunks=50), y)
+    assert model.loss_curve_[-1] < 1.02 * best
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+
+
+def test_default_threaded_scheduler(data):
+    X, y = data
+    with dask.config.set(scheduler="threads"):
+        assert_same_fit(*fit_both(X, y, (37, 100, 63), solver="newton-cg"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("nan", "Input X contains NaN"),
+        ("inf", "Input X contains infinity"),
+        ("short weights", r"sample_weight must have shape \(200,\)"),
+        ("negative weights", "sample_weight must be non-negative"),
+        ("zero weights", "sample_weight sums to zero"),
+        ("short y", "inconsistent numbers of samples"),
+        ("one class", "at least 2 classes"),
+        ("early stopping", "early_stopping=True is not supported"),
+    ],
+)
+def test_bad_input_raises_and_leaves_the_model_unfitted(client, data, change, message):
+    X, y = data
+    X, y, w = X.copy(), y.copy(), np.ones(200)
+    params = {}
+    if change in ("nan", "inf"):
+        X[150, 2] = np.nan if change == "nan" else np.inf
+    elif change == "short weights":
+        w = w[:-1]
+    elif change == "negative weights":
+        w[3] = -1
+    elif change == "zero weights":
+        w[:] = 0
+    elif change == "short y":
+        y = y[:-1]
+    elif change == "one class":
+        y[:] = 1
+    else:
+        params["early_stopping"] = True
+    model = SoftmaxRegression(**params)
+    with pytest.raises(ValueError, match=message):
+        model.fit(da.from_array(X, chunks=50), y, sample_weight=w)
+    assert not hasattr(model, "coef_")
+
+
+def test_a_killed_worker_does_not_change_the_fit(client, data, monkeypatch):
+    """A worker process killed after the first iteration, X persisted on it.
+
+    Its chunks of X (and the probabilities of the Newton step) are lost; the
+    scheduler computes them again from their graph, and the nanny starts a
+    new worker.
+    """
+    X, y = data
+    expected = SoftmaxRegression(solver="newton-cg", tol=1e-8).fit(X, y)
+    pids = client.run(os.getpid)
+    victim = pids[sorted(pids)[0]]
+
+    def kill_after_first(solver, n_iter, value):
+        if n_iter == 1:
+            os.kill(victim, signal.SIGKILL)
+
+    monkeypatch.setattr(
+        SoftmaxRegression, "_print_iteration", staticmethod(kill_after_first)
+    )
+    model = SoftmaxRegression(solver="newton-cg", tol=1e-8, verbose=1)
+    model.fit(da.from_array(X, chunks=25), y)
+    assert victim not in client.run(os.getpid).values()
+    assert_same_fit(expected, model)
+
+
+def test_the_package_works_without_dask():
+    code = (
+        "import sys; sys.modules['dask'] = None\n"
+        "import numpy as np\n"
+        "from sklearn_softmax import SoftmaxRegression\n"
+        "X = np.arange(20.0).reshape(10, 2); y = np.arange(10) % 2\n"
+        "print(SoftmaxRegression().fit(X, y).predict(X).shape)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "(10,)"
