@@ -219,7 +219,7 @@ def _objective(estimator, X, y, sample_weight):
     ]
     shares = weights.sum(axis=0) / total
     objective = DaskSoftmaxObjective(
-        X, chunks, classes.shape[0], estimator.fit_intercept, shares
+        X, chunks, classes.shape[0], estimator.fit_intercept, shares, persist
     )
     return classes, total, objective
 

@@ -19,10 +19,13 @@ its own ``Σ s_b``), so that
 
 and the same for the gradient and Hessian-vector products, then a tree of
 additions on the workers: only ``f`` and ``G`` (``(M + 1) × K``) reach the
-client, where the solver steps. For Newton steps the chunks' probabilities
-stay on the workers (the chunk objectives' Hessian-vector products, persisted)
-until the solver drops them, so a product costs two passes over ``X_b`` and no
-exponential, as in memory.
+client, where the solver steps. For Newton steps, when ``X`` is persisted,
+the chunks' probabilities stay on the workers (the chunk objectives'
+Hessian-vector products, persisted) until the solver drops them, so a product
+costs two products with ``X_b`` and no exponential, as in memory. When ``X``
+is computed on each pass, keeping them would keep every ``X_b`` too (the
+products hold it), so each product computes the chunk's probabilities again
+from ``θ``: one product with ``X_b`` and an exponential more.
 
 ``solver="sgd"`` is not SAGA here: :func:`online_epochs` streams the chunks
 through the minibatch updates of ``partial_fit`` (:mod:`._solvers._online`),
@@ -88,6 +91,17 @@ def _newton(X_b, y_b, s_b, scale, spec, theta):
     return scale * f, g * g.dtype.type(scale), hessp, scale
 
 
+def _hessp_again(X_b, y_b, s_b, scale, spec, theta_v):
+    theta, v = theta_v
+    hv = _chunk_objective(X_b, y_b, s_b, *spec).value_grad_hessp(theta)[2](v)
+    return hv * hv.dtype.type(scale)
+
+
+def _diagonal_again(X_b, y_b, s_b, scale, spec, theta):
+    d = _chunk_objective(X_b, y_b, s_b, *spec).value_grad_hessp(theta)[2].diagonal()
+    return d * d.dtype.type(scale)
+
+
 def _value_and_grad_of(part):
     return part[0], part[1]
 
@@ -142,9 +156,17 @@ class DaskSoftmaxObjective:
         Whether ``θ`` holds an intercept row.
     class_shares : ndarray of shape (K,)
         ``Σ_{n: y_n = k} ŝ_n``, from the pass that found the labels.
+    keep_probabilities : bool, default=True
+        Whether Hessian-vector products reuse the probabilities of the
+        evaluation, kept on the workers (for persisted chunks), or compute
+        them again.
     """
 
-    def __init__(self, X, chunks, n_classes, fit_intercept, class_shares):
+    def __init__(
+        self, X, chunks, n_classes, fit_intercept, class_shares,
+        keep_probabilities=True,
+    ):  # fmt: skip
+        self.keep_probabilities = keep_probabilities
         self.X = X
         self.chunks = chunks
         self.dtype = np.dtype(X.dtype)
@@ -189,10 +211,12 @@ class DaskSoftmaxObjective:
     def value_grad_hessp(self, theta: np.ndarray):
         """``f(θ)``, its gradient and ``v ↦ ∇²f(θ) v`` (with ``.diagonal()``).
 
-        The chunks' Hessian-vector products, holding their probabilities,
-        are persisted where they were computed, as long as the returned
-        product is referenced.
+        With ``keep_probabilities``, the chunks' Hessian-vector products,
+        holding their probabilities, are persisted where they were computed,
+        as long as the returned product is referenced.
         """
+        if not self.keep_probabilities:
+            return self._value_grad_hessp_again(theta)
         parts = self._per_chunk(_newton, self._broadcast(theta))
         total = tree_sum([delayed(_value_and_grad_of)(p) for p in parts])
         total, *parts = dask.persist(total, *parts)
@@ -207,6 +231,22 @@ class DaskSoftmaxObjective:
 
         hessp.diagonal = diagonal
         return float(f), g, hessp
+
+    def _value_grad_hessp_again(self, theta: np.ndarray):
+        """As :meth:`value_grad_hessp`, each product computing ``S`` again."""
+        f, g = self.value_and_grad(theta)
+        theta = np.asarray(theta, dtype=self.dtype).ravel()
+
+        def hessp(v: np.ndarray) -> np.ndarray:
+            theta_v = delayed((theta, np.asarray(v, dtype=self.dtype)), pure=True)
+            return tree_sum(self._per_chunk(_hessp_again, theta_v)).compute()
+
+        def diagonal() -> np.ndarray:
+            tasks = self._per_chunk(_diagonal_again, self._broadcast(theta))
+            return tree_sum(tasks).compute()
+
+        hessp.diagonal = diagonal
+        return f, g, hessp
 
     def _moment(self, name: str) -> np.ndarray:
         if name not in self._cache:

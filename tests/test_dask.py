@@ -76,6 +76,15 @@ def test_fit_equals_the_in_memory_fit(client, data, solver, chunks):
     assert_same_fit(*fit_both(*data, chunks, solver=solver))
 
 
+@pytest.mark.parametrize("solver", ["newton-cg", "lbfgs"])
+def test_data_too_large_to_persist_is_computed_on_each_pass(
+    client, data, solver, monkeypatch
+):
+    """Newton's products then compute the probabilities again per chunk."""
+    monkeypatch.setattr("sklearn_softmax._dask.PERSIST_SHARE", 0.0)
+    assert_same_fit(*fit_both(*data, (37, 100, 63), solver=solver))
+
+
 @pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
 def test_fista_equals_the_in_memory_fit(client, data, l1_ratio):
     params = {"solver": "fista", "l1_ratio": l1_ratio, "C": 0.05, "tol": 1e-4}
