@@ -186,7 +186,10 @@ def _objective(estimator, X, y, sample_weight):
     persist = X.nbytes <= PERSIST_SHARE * _cluster_memory()
     if persist:
         X, y, w = dask.persist(X, y, w)
-    Xs, ys, ws = (a.to_delayed().ravel().tolist() for a in (X, y, w))
+    # Unoptimised graphs: y (or w) computed from X shares its keys, not a copy.
+    Xs, ys, ws = (
+        a.to_delayed(optimize_graph=False).ravel().tolist() for a in (X, y, w)
+    )
     summaries = dask.compute(
         *[delayed(_summarise)(*c) for c in zip(Xs, ys, ws, strict=True)]
     )

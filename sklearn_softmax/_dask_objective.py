@@ -85,10 +85,23 @@ def _value_and_grad(X_b, y_b, s_b, scale, spec, theta):
     return scale * f, g * g.dtype.type(scale)
 
 
-def _newton(X_b, y_b, s_b, scale, spec, theta):
-    """``(r f_b, r g_b, hessp_b, r)``: ``hessp_b`` keeps the probabilities."""
-    f, g, hessp = _chunk_objective(X_b, y_b, s_b, *spec).value_grad_hessp(theta)
-    return scale * f, g * g.dtype.type(scale), hessp, scale
+class _NewtonPart:
+    """A chunk's ``r f_b``, ``r g_b`` and Hessian-vector product at ``θ``.
+
+    The product holds the chunk's probabilities and ``X_b``; ``__sizeof__``
+    counts them, so that the scheduler, which weighs results by their size,
+    runs the products where the part is rather than move it.
+    """
+
+    def __init__(self, X_b, y_b, s_b, scale, spec, theta):
+        objective = _chunk_objective(X_b, y_b, s_b, *spec)
+        f, g, self.hessp = objective.value_grad_hessp(theta)
+        self.scale = g.dtype.type(scale)
+        self.f, self.g = scale * f, g * self.scale
+        self.nbytes = X_b.nbytes + spec[0] * X_b.shape[0] * g.dtype.itemsize
+
+    def __sizeof__(self) -> int:
+        return self.nbytes
 
 
 def _hessp_again(X_b, y_b, s_b, scale, spec, theta_v):
@@ -102,18 +115,16 @@ def _diagonal_again(X_b, y_b, s_b, scale, spec, theta):
     return d * d.dtype.type(scale)
 
 
-def _value_and_grad_of(part):
-    return part[0], part[1]
+def _value_and_grad_of(part: _NewtonPart):
+    return part.f, part.g
 
 
-def _hessp(part, v):
-    hv = part[2](v)
-    return hv * hv.dtype.type(part[3])
+def _hessp(part: _NewtonPart, v):
+    return part.hessp(v) * part.scale
 
 
-def _diagonal(part):
-    d = part[2].diagonal()
-    return d * d.dtype.type(part[3])
+def _diagonal(part: _NewtonPart):
+    return part.hessp.diagonal() * part.scale
 
 
 def _moments(X_b, y_b, s_b, scale, spec, name):
@@ -217,7 +228,7 @@ class DaskSoftmaxObjective:
         """
         if not self.keep_probabilities:
             return self._value_grad_hessp_again(theta)
-        parts = self._per_chunk(_newton, self._broadcast(theta))
+        parts = self._per_chunk(_NewtonPart, self._broadcast(theta))
         total = tree_sum([delayed(_value_and_grad_of)(p) for p in parts])
         total, *parts = dask.persist(total, *parts)
         f, g = total.compute()
