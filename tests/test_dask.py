@@ -54,8 +54,8 @@ def fit_both(X, y, chunks, sample_weight=None, **params):
     params = {"tol": 1e-6, "max_iter": 300, **params}
     expected = SoftmaxRegression(**params).fit(X, y, sample_weight=sample_weight)
     X_dask = da.from_array(X, chunks=(chunks, X.shape[1]))
-    if sample_weight is not None:
-        sample_weight = da.from_array(sample_weight, chunks=(chunks,))
+    if sample_weight is not None:  # chunked unlike X: realigned by fit
+        sample_weight = da.from_array(sample_weight, chunks=50)
     model = SoftmaxRegression(**params).fit(X_dask, y, sample_weight=sample_weight)
     return expected, model
 
@@ -170,6 +170,13 @@ def test_predictions_are_lazy_and_equal_numpy(client, data, method, n_classes):
     computed = result.compute()
     assert computed.shape == expected.shape and computed.dtype == expected.dtype
     assert_allclose(computed, expected, rtol=1e-12)
+
+
+def test_predictions_check_the_number_of_features(data):
+    X, y = data
+    model = SoftmaxRegression().fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but SoftmaxRegression"):
+        model.predict(da.from_array(X[:, :5], chunks=50))
 
 
 def test_sgd_equals_a_partial_fit_loop_over_the_chunks(client, data):
