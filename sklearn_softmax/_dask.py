@@ -117,7 +117,11 @@ def _cluster_memory() -> float:
     try:
         from distributed import default_client
 
-        info = default_client().scheduler_info(n_workers=-1)
+        client = default_client()
+        try:
+            info = client.scheduler_info(n_workers=-1)  # every worker
+        except TypeError:  # older distributed: no such argument, all listed
+            info = client.scheduler_info()
         limits = [w.get("memory_limit") or 0 for w in info["workers"].values()]
         if limits and all(limits):
             return float(sum(limits))
