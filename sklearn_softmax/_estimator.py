@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._callbacks import CallbackSupportMixin, IterationTasks, callbacks_enabled
 from ._early_stopping import hold_out
 from ._objective import SoftmaxObjective
 from ._partial_fit import PartialFitMixin
@@ -38,6 +39,7 @@ from ._warm_start import initial_theta
 
 
 class SoftmaxRegression(
+    CallbackSupportMixin,
     ClassifierMixin,
     PartialFitMixin,
     SoftmaxPredictMixin,
@@ -279,7 +281,12 @@ class SoftmaxRegression(
             classes, y_index = encode_labels(y)
             s = combined_weights(sample_weight, self.class_weight, classes, y_index)
             if self.early_stopping:
-                X, y_index, s, monitor = hold_out(self, X, y_index, s, sample_weight)
+                X, y_index, s, train, monitor = hold_out(
+                    self, X, y_index, s, sample_weight
+                )
+                y = y[train]
+                if sample_weight is not None:
+                    sample_weight = np.asarray(sample_weight)[train]
             penalty = make_penalty(self.C, self.l1_ratio, s.sum())
             solver = get_solver(self.solver, penalty)
             if solver.stochastic:
@@ -289,18 +296,40 @@ class SoftmaxRegression(
             objective = SoftmaxObjective(
                 X.T, y_index, classes.shape[0], s, self.fit_intercept
             )
+            theta0 = self._initial_theta(objective, classes)
             callback = (
                 functools.partial(self._print_iteration, solver.name)
                 if self.verbose
                 else None
             )
             if self.early_stopping:
-                callback = monitor(objective.unravel, callback)
+                callback = validation = monitor(objective.unravel, callback)
+            tasks = None
+            if callbacks_enabled(self):
+                metadata = None
+                if sample_weight is not None:
+                    metadata = {"sample_weight": sample_weight}
+                context = self._init_callback_context(max_subtasks=self.max_iter + 1)
+                context.call_on_fit_task_begin(
+                    estimator=self, X=X, y=y, metadata=metadata
+                )
+                callback = tasks = IterationTasks(
+                    self,
+                    context,
+                    X,
+                    y,
+                    metadata,
+                    lambda theta: self._fitted_attributes(
+                        objective.unravel(theta).copy(), classes
+                    ),
+                    theta0,
+                    inner=callback,
+                )
             with objective.parallel():
                 result = solver.solve(
                     objective,
                     penalty,
-                    self._initial_theta(objective, classes),
+                    theta0,
                     tol=self.tol,
                     max_iter=self.max_iter,
                     callback=callback,
@@ -308,10 +337,10 @@ class SoftmaxRegression(
             theta = result.theta
             self.validation_scores_ = self.best_validation_score_ = None
             if self.early_stopping:
-                self.validation_scores_ = callback.scores
-                if callback.best_theta is not None:  # else no iteration ran
-                    theta = callback.best_theta
-                    self.best_validation_score_ = callback.best_score
+                self.validation_scores_ = validation.scores
+                if validation.best_theta is not None:  # else no iteration ran
+                    theta = validation.best_theta
+                    self.best_validation_score_ = validation.best_score
             self._set_fitted(objective.unravel(theta), classes)
             # partial_fit continues from here, fit's data counted in the stream.
             self._online_state = OnlineSGD().init(
@@ -320,6 +349,15 @@ class SoftmaxRegression(
             self.n_iter_ = result.n_iter
             self.loss_curve_ = result.losses
             self.converged_ = result.converged
+            if tasks is not None:
+                tasks.close()
+                context.call_on_fit_task_end(
+                    estimator=self,
+                    X=X,
+                    y=y,
+                    metadata=metadata,
+                    reconstruction_attributes={},
+                )
         if not (result.converged or result.stopped):
             hint = (
                 "Increase max_iter, or scale the data."
@@ -346,13 +384,16 @@ class SoftmaxRegression(
         """
         return initial_theta(self, objective, classes)
 
-    def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
+    def _fitted_attributes(self, W: np.ndarray, classes: np.ndarray) -> dict:
+        """``classes_``, ``coef_`` and ``intercept_`` of the parameter ``W``."""
         n_features = W.shape[0] - int(self.fit_intercept)
         coef = W[:n_features].T
         intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
         if classes.shape[0] == 2:
             coef = coef[1:] - coef[:1]
             intercept = intercept[1:] - intercept[:1]
-        self.classes_ = classes
-        self.coef_ = coef
-        self.intercept_ = intercept
+        return {"classes_": classes, "coef_": coef, "intercept_": intercept}
+
+    def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
+        for name, value in self._fitted_attributes(W, classes).items():
+            setattr(self, name, value)
