@@ -92,6 +92,17 @@ def label_indices(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
 class PartialFitMixin:
     """Adds ``partial_fit`` to :class:`SoftmaxRegression`."""
 
+    # The estimator's parameters read here.
+    C: float
+    l1_ratio: float
+    fit_intercept: bool
+    batch_size: int
+    learning_rate: str
+    eta0: float | str
+    power_t: float
+    tol: float
+    verbose: int
+
     def _online_solver(self) -> OnlineSGD:
         return OnlineSGD(
             learning_rate=self.learning_rate,

@@ -18,6 +18,10 @@ from ._core import _logits, log_softmax, softmax
 class SoftmaxPredictMixin:
     """``decision_function``, ``predict_proba``, ``predict_log_proba``, ``predict``."""
 
+    # Fitted attributes read here: a dense array, or CSR after sparsify().
+    coef_: np.ndarray | sp.csr_matrix
+    intercept_: np.ndarray
+
     def decision_function(self, X):
         """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
 
