@@ -1,0 +1,14 @@
+"""Leave the modules of optional extras that are not installed out of doctests."""
+
+from importlib.util import find_spec
+
+_EXTRAS = {
+    "sklearn_softmax/_onnx.py": ["skl2onnx"],
+    "sklearn_softmax/onnx.py": ["skl2onnx", "onnxruntime"],
+}
+
+collect_ignore = [
+    path
+    for path, modules in _EXTRAS.items()
+    if any(find_spec(module) is None for module in modules)
+]
