@@ -8,10 +8,9 @@ their device:
   namespace of ``y`` and hands the transpose of ``X`` (a view) to
   :class:`._array_api_objective.ArrayAPISoftmaxObjective`, which evaluates
   the loss, gradient and Hessian-vector products on the device, in one
-  block. The solvers
-  step on host vectors of ``(M + 1) × K`` numbers. The labels' indices and
-  the weights (``N`` numbers each) are host vectors, as in the NumPy path;
-  ``X`` never leaves its device.
+  block. The solvers step on host vectors of ``(M + 1) × K`` numbers. The
+  labels' indices and the weights (``N`` numbers each) are host vectors, as
+  in the NumPy path; ``X`` never leaves its device.
 * The fitted ``coef_`` and ``intercept_`` are arrays of ``X``'s namespace on
   its device, ``classes_`` of ``y``'s, as in scikit-learn's
   ``LogisticRegression``. The predictions are computed there and returned
@@ -188,9 +187,9 @@ def to_input_namespace(estimator, X, y) -> None:
     found = namespace(X)
     if found is None:
         return
-    xp, device = found
-    estimator.coef_ = xp.asarray(estimator.coef_, device=device)
-    estimator.intercept_ = xp.asarray(estimator.intercept_, device=device)
+    xp, where = found
+    estimator.coef_ = xp.asarray(estimator.coef_, device=where)
+    estimator.intercept_ = xp.asarray(estimator.intercept_, device=where)
     labels = namespace(y)
     if labels is not None:
         estimator.classes_ = to_namespace(estimator.classes_, *labels)
