@@ -8,7 +8,9 @@ iterate ``W``, the running gradient ``ḡ`` and the ``(K, N)`` table of
 residuals stay on the device of ``X`` during an epoch, each batch gathered
 from ``X`` there. Between epochs ``θ`` comes to the host once, for the full
 evaluation of ``F`` and of the optimality measure (and the callback); the
-epoch's sample order goes to the device once, as an index vector.
+epoch's sample order and its inverse go to the device once, as index
+vectors, and the table is kept in that order during the epoch, so that each
+batch writes a slice of it (the array API has no scatter).
 
 Stepping on host vectors instead would move ``θ`` to the device and the
 gradient back for every batch (``N / b`` round trips an epoch), which is why
