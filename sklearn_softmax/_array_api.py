@@ -153,6 +153,27 @@ def array_api_inputs(estimator, X, y, sample_weight):
     return X, y, classes, y_index, s
 
 
+def numpy_only(method):
+    """Decorate a method whose ``X`` must not be a non-NumPy array under dispatch.
+
+    Raises a ``ValueError`` naming the method and the namespace, instead of
+    the error the validation of a foreign array would give.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, X, *args, **kwargs):
+        found = namespace(X)
+        if found is not None:
+            raise ValueError(
+                f"{type(self).__name__}.{method.__name__}() does not support "
+                f"array-API inputs (here {found[0].__name__}); pass NumPy arrays, "
+                "or use fit."
+            )
+        return method(self, X, *args, **kwargs)
+
+    return wrapper
+
+
 def array_api_solver(estimator, solver, objective):
     """The solver for a device ``objective``: ``solver`` itself, or ``"sgd"``'s.
 

@@ -276,6 +276,8 @@ def test_bad_inputs_under_dispatch_raise_clear_errors(to_xp):
             SoftmaxRegression(solver="fista").fit(X_xp, y_xp)
         with pytest.raises(ValueError, match="early_stopping=True is not supported"):
             SoftmaxRegression(early_stopping=True).fit(X_xp, y_xp)
+        with pytest.raises(ValueError, match=r"partial_fit\(\) does not support"):
+            SoftmaxRegression().partial_fit(X_xp, y_xp, classes=np.arange(3))
         with pytest.raises(ValueError, match="at least 2 classes"):
             SoftmaxRegression().fit(X_xp, to_xp(np.zeros_like(y)))
         with pytest.raises(ValueError, match="sample_weight must be non-negative"):
