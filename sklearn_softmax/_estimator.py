@@ -29,7 +29,6 @@ from ._array_api import (
     ARRAY_API_SOLVERS,
     array_api_inputs,
     array_api_solver,
-    numpy_only,
     to_input_namespace,
 )
 from ._array_api_objective import ArrayAPISoftmaxObjective
@@ -251,8 +250,6 @@ class SoftmaxRegression(
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
-
-    partial_fit = numpy_only(PartialFitMixin.partial_fit)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
