@@ -17,7 +17,7 @@ their device:
   in ``X``'s namespace (``predict``'s labels too, unless they are strings).
 
 NumPy input (and sparse input) takes the NumPy path unchanged, whatever the
-configuration. Every helper here returns at once when dispatch is off.
+configuration. Every function here returns at once when dispatch is off.
 """
 
 from __future__ import annotations
