@@ -28,11 +28,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.utils._array_api import device, get_namespace
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ._validation import check_sample_weight
+from ._validation import combined_weights, encode_labels
 
 try:  # scikit-learn >= 1.8: conversions between namespaces and devices
     from sklearn.utils._array_api import move_to
@@ -115,7 +114,7 @@ def array_api_inputs(estimator, X, y, sample_weight):
     ------
     ValueError
         For ``early_stopping=True`` (not supported on this path), and as
-        :func:`._validation.encode_labels` and ``check_sample_weight`` do.
+        :func:`._validation.encode_labels` and ``combined_weights`` do.
     """
     found = namespace(X)
     if found is None:
@@ -129,24 +128,14 @@ def array_api_inputs(estimator, X, y, sample_weight):
     X, y = validate_data(estimator, X, y, dtype=[xp.float64, xp.float32])
     check_classification_targets(y)
     xp_y, _ = get_namespace(y)
-    classes = xp_y.unique_values(y)
-    if classes.shape[0] < 2:
-        raise ValueError(
-            "SoftmaxRegression needs samples of at least 2 classes in the data, "
-            f"but the data contains only one class: {to_numpy(classes)[0]!r}."
-        )
+    classes = xp_y.sort(xp_y.unique_values(y))  # in y's namespace, K labels
     y_index = to_numpy(xp_y.searchsorted(classes, y)).astype(np.intp)
-    classes = to_numpy(classes)
+    # From here on as in the NumPy path, on host vectors (the labels' checks
+    # run on the K distinct labels).
+    classes, _ = encode_labels(to_numpy(classes))
     if namespace(sample_weight) is not None:
         sample_weight = to_numpy(sample_weight)
-    s = check_sample_weight(sample_weight, y_index.shape[0])
-    if estimator.class_weight is not None:
-        per_class = compute_class_weight(
-            estimator.class_weight, classes=classes, y=classes[y_index]
-        )
-        s = s * per_class[y_index]
-        if not s.sum() > 0:
-            raise ValueError("sample_weight times class_weight sums to zero.")
+    s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
     for name in ("coef_", "intercept_", "classes_"):  # read by warm_start
         if hasattr(estimator, name) and namespace(getattr(estimator, name)):
             setattr(estimator, name, to_numpy(getattr(estimator, name)))
