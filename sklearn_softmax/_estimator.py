@@ -25,6 +25,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._array_api import (
+    ARRAY_API_SOLVERS,
+    array_api_inputs,
+    array_api_solver,
+    fitted_in_namespace,
+    to_input_namespace,
+)
+from ._array_api_objective import ArrayAPISoftmaxObjective
 from ._callbacks import CallbackSupportMixin, IterationTasks, callbacks_enabled
 from ._early_stopping import hold_out
 from ._objective import SoftmaxObjective
@@ -249,6 +257,8 @@ class SoftmaxRegression(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # "fista" alone reads X on the host (see _array_api.ARRAY_API_SOLVERS).
+        tags.array_api_support = self.solver in ("auto", *ARRAY_API_SOLVERS)
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -270,16 +280,20 @@ class SoftmaxRegression(
             The fitted estimator.
         """
         with _restore_on_error(self):
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse=["csr", "csc"],
-                dtype=[np.float64, np.float32],
-            )
-            check_classification_targets(y)
-            classes, y_index = encode_labels(y)
-            s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            inputs = array_api_inputs(self, X, y, sample_weight)
+            if inputs is None:
+                X, y = validate_data(
+                    self,
+                    X,
+                    y,
+                    accept_sparse=["csr", "csc"],
+                    dtype=[np.float64, np.float32],
+                )
+                check_classification_targets(y)
+                classes, y_index = encode_labels(y)
+                s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            else:  # an array-API namespace under dispatch: X stays on its device
+                X, y, classes, y_index, s = inputs
             if self.early_stopping:
                 X, y_index, s, train, monitor = hold_out(
                     self, X, y_index, s, sample_weight
@@ -293,9 +307,9 @@ class SoftmaxRegression(
                 solver = solver.configured(
                     batch_size=self.batch_size, random_state=self.random_state
                 )
-            objective = SoftmaxObjective(
-                X.T, y_index, classes.shape[0], s, self.fit_intercept
-            )
+            make = SoftmaxObjective if inputs is None else ArrayAPISoftmaxObjective
+            objective = make(X.T, y_index, classes.shape[0], s, self.fit_intercept)
+            solver = array_api_solver(self, solver, objective)
             theta0 = self._initial_theta(objective, classes)
             callback = (
                 functools.partial(self._print_iteration, solver.name)
@@ -319,8 +333,12 @@ class SoftmaxRegression(
                     X,
                     y,
                     metadata,
-                    lambda theta: self._fitted_attributes(
-                        objective.unravel(theta).copy(), classes
+                    lambda theta: fitted_in_namespace(
+                        self._fitted_attributes(
+                            objective.unravel(theta).copy(), classes
+                        ),
+                        X,
+                        y,
                     ),
                     theta0,
                     inner=callback,
@@ -342,6 +360,7 @@ class SoftmaxRegression(
                     theta = validation.best_theta
                     self.best_validation_score_ = validation.best_score
             self._set_fitted(objective.unravel(theta), classes)
+            to_input_namespace(self, X, y)
             # partial_fit continues from here, fit's data counted in the stream.
             self._online_state = OnlineSGD().init(
                 theta, objective.shape, weight_seen=s.sum()

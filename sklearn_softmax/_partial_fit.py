@@ -37,6 +37,7 @@ from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._array_api import numpy_only
 from ._objective import SoftmaxObjective
 from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
@@ -111,6 +112,7 @@ class PartialFitMixin:
             tol=self.tol,
         )
 
+    @numpy_only
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass of minibatch stochastic gradient steps over ``X``, ``y``.

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._array_api import array_api_method
 from ._core import _logits, log_softmax, softmax
 
 
@@ -22,6 +23,7 @@ class SoftmaxPredictMixin:
     coef_: np.ndarray | sp.csr_matrix
     intercept_: np.ndarray
 
+    @array_api_method
     def decision_function(self, X):
         """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
 
@@ -64,6 +66,7 @@ class SoftmaxPredictMixin:
             Z = np.vstack([np.zeros_like(Z), Z])
         return Z
 
+    @array_api_method
     def predict_proba(self, X):
         """Class probabilities ``softmax(z)`` of each sample.
 
@@ -79,6 +82,7 @@ class SoftmaxPredictMixin:
         """
         return softmax(self._all_logits(X)).T
 
+    @array_api_method
     def predict_log_proba(self, X):
         """Log-probabilities, computed as a log-softmax of the scores.
 
@@ -96,6 +100,7 @@ class SoftmaxPredictMixin:
         """
         return log_softmax(self._all_logits(X)).T
 
+    @array_api_method
     def predict(self, X):
         """Most probable class of each sample.
 

@@ -187,3 +187,26 @@ def test_no_callbacks_no_context(data):
     clf = SoftmaxRegression().fit(X, y)
     assert not hasattr(clf, "_callback_fit_ctx")
     assert not hasattr(clf, "_skl_callbacks")
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_scoring_monitor_on_torch_input_under_dispatch(data, solver):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    import sklearn
+
+    X, y = data
+    params = dict(solver=solver, max_iter=4, random_state=0)
+    scores = []
+    for X_in, y_in, dispatch in [
+        (X, y, False),
+        (torch.asarray(X), torch.asarray(y), True),
+    ]:
+        monitor = callback.ScoringMonitor(scoring="neg_log_loss")
+        with sklearn.config_context(array_api_dispatch=dispatch):
+            clf = SoftmaxRegression(**params).set_callbacks(monitor)
+            quiet_fit(clf, X_in, y_in)
+        rows = monitor.get_logs().data
+        scores.append([float(r["neg_log_loss"]) for r in rows])
+    # Each iteration's model, built in the input's namespace, scores as NumPy's.
+    np.testing.assert_allclose(scores[1], scores[0], rtol=1e-10)
