@@ -1,7 +1,16 @@
-"""Leave out the dask modules (their doctests) where the dask extra is missing."""
+"""Leave the modules of optional extras that are not installed out of doctests."""
 
-import importlib.util
+from importlib.util import find_spec
 
-collect_ignore = []
-if importlib.util.find_spec("dask") is None:
-    collect_ignore += ["sklearn_softmax/_dask.py", "sklearn_softmax/_dask_objective.py"]
+_EXTRAS = {
+    "sklearn_softmax/_onnx.py": ["skl2onnx"],
+    "sklearn_softmax/onnx.py": ["skl2onnx", "onnxruntime"],
+    "sklearn_softmax/_dask.py": ["dask"],
+    "sklearn_softmax/_dask_objective.py": ["dask"],
+}
+
+collect_ignore = [
+    path
+    for path, modules in _EXTRAS.items()
+    if any(find_spec(module) is None for module in modules)
+]

@@ -23,6 +23,8 @@ float32, float64 otherwise.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
@@ -44,7 +46,7 @@ def _as_float(A, dtype: np.dtype):
     return np.asarray(A, dtype=dtype)
 
 
-def _check_inputs(W, X, Y):
+def _check_inputs(W, X, Y) -> tuple[NDArray, Any, NDArray]:
     """Convert ``W, X, Y`` to one floating dtype and check their shapes."""
     X = X if sp.issparse(X) else np.asarray(X)
     W = np.asarray(W)

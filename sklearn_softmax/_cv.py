@@ -241,10 +241,11 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             X, y = validate_data(
                 self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
             )
+            y = np.asarray(y)
             check_classification_targets(y)
             classes, y_index = encode_labels(y)
             if sample_weight is not None:
-                sample_weight = check_sample_weight(sample_weight, X.shape[0])
+                sample_weight = check_sample_weight(sample_weight, y.shape[0])
             l1_ratios = self._check_l1_ratios()
             Cs = self._path(X, y_index, classes, sample_weight, l1_ratios)
             folds = split(self.cv, X, y, y_index, classes)
@@ -261,7 +262,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 delayed(fold_path)(spec, X, y, sample_weight, train, test)
                 for train, test in folds
             )
-            self._set_path_attributes(spec, paths, X.shape[1])
+            self._set_path_attributes(spec, paths, self.n_features_in_)
             i, j = np.unravel_index(self.scores_.mean(axis=0).argmax(), Cs.shape)
             self.C_, self.l1_ratio_ = float(Cs[i, j]), float(l1_ratios[j])
             if self.refit:
@@ -316,7 +317,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             return np.repeat(np.sort(Cs)[:, None], l1_ratios.size, axis=1)
         s = combined_weights(sample_weight, self.class_weight, classes, y_index)
         start = path_start(X, y_index, classes, s, self.fit_intercept)
-        return data_driven_Cs(start, self.Cs, l1_ratios)
+        return data_driven_Cs(start, int(self.Cs), l1_ratios)
 
     def _set_path_attributes(self, spec: PathSpec, paths: list, n_features: int):
         self.classes_ = spec.classes

@@ -146,7 +146,7 @@ class FoldPath:
     """One fold's results, on the grid ``(n_Cs, n_l1_ratios)``."""
 
     scores: np.ndarray
-    coefs: np.ndarray
+    coefs: np.ndarray | None  # filled in as the path is fitted
     n_iter: np.ndarray
     converged: np.ndarray
     present: np.ndarray  # (n_classes,): the classes of the training part
@@ -201,12 +201,12 @@ def global_rows(fitted: SoftmaxRegression, classes, fit_intercept) -> np.ndarray
     n_features = coef.shape[1]
     n_rows = 1 if classes.shape[0] == 2 else classes.shape[0]
     rows = np.zeros((n_rows, n_features + int(fit_intercept)), dtype=coef.dtype)
-    index = np.arange(coef.shape[0])
+    index: np.ndarray = np.arange(coef.shape[0])
     if n_rows > coef.shape[0]:  # some classes are missing
         if fitted.classes_.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
             coef = np.vstack([-coef, coef]) / 2
             intercept = np.hstack([-intercept, intercept]) / 2
-        index = np.searchsorted(classes, fitted.classes_)
+        index = np.asarray(np.searchsorted(classes, fitted.classes_))
         if fit_intercept:
             rows[:, n_features] = -np.inf
     rows[index, :n_features] = coef

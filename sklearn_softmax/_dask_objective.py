@@ -43,7 +43,7 @@ import dask
 import numpy as np
 from dask.delayed import Delayed, delayed
 
-from ._objective import SoftmaxObjective
+from ._objective import HessianProduct, SoftmaxObjective, with_diagonal
 from ._partial_fit import minibatch_updates
 from ._penalties import ElasticNet
 from ._solvers._base import SolverResult, notify, subdifferential_distance
@@ -219,7 +219,9 @@ class DaskSoftmaxObjective:
         f, g = tree_sum(tasks).compute()
         return float(f), g
 
-    def value_grad_hessp(self, theta: np.ndarray):
+    def value_grad_hessp(
+        self, theta: np.ndarray
+    ) -> tuple[float, np.ndarray, HessianProduct]:
         """``f(θ)``, its gradient and ``v ↦ ∇²f(θ) v`` (with ``.diagonal()``).
 
         With ``keep_probabilities``, the chunks' Hessian-vector products,
@@ -234,16 +236,17 @@ class DaskSoftmaxObjective:
         f, g = total.compute()
 
         def hessp(v: np.ndarray) -> np.ndarray:
-            v = self._broadcast(v)
-            return tree_sum([delayed(_hessp)(p, v) for p in parts]).compute()
+            v_key = self._broadcast(v)
+            return tree_sum([delayed(_hessp)(p, v_key) for p in parts]).compute()
 
         def diagonal() -> np.ndarray:
             return tree_sum([delayed(_diagonal)(p) for p in parts]).compute()
 
-        hessp.diagonal = diagonal
-        return float(f), g, hessp
+        return float(f), g, with_diagonal(hessp, diagonal)
 
-    def _value_grad_hessp_again(self, theta: np.ndarray):
+    def _value_grad_hessp_again(
+        self, theta: np.ndarray
+    ) -> tuple[float, np.ndarray, HessianProduct]:
         """As :meth:`value_grad_hessp`, each product computing ``S`` again."""
         f, g = self.value_and_grad(theta)
         theta = np.asarray(theta, dtype=self.dtype).ravel()
@@ -256,8 +259,7 @@ class DaskSoftmaxObjective:
             tasks = self._per_chunk(_diagonal_again, self._broadcast(theta))
             return tree_sum(tasks).compute()
 
-        hessp.diagonal = diagonal
-        return f, g, hessp
+        return f, g, with_diagonal(hessp, diagonal)
 
     def _moment(self, name: str) -> np.ndarray:
         if name not in self._cache:

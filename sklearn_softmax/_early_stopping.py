@@ -128,8 +128,8 @@ class ValidationMonitor:
 def hold_out(estimator, X, y_index: np.ndarray, s: np.ndarray, sample_weight):
     """Split for ``estimator.fit``: the training rows and a monitor factory.
 
-    Returns ``(X, y_index, s)`` of the training rows and
-    ``monitor(unravel, inner)``, which builds the :class:`ValidationMonitor`
+    Returns ``(X, y_index, s)`` of the training rows, their indices ``train``
+    and ``monitor(unravel, inner)``, which builds the :class:`ValidationMonitor`
     of the held-out rows (weighted by ``sample_weight`` alone, as ``score``).
     """
     train, held = validation_split(
@@ -149,4 +149,4 @@ def hold_out(estimator, X, y_index: np.ndarray, s: np.ndarray, sample_weight):
             inner,
         )
 
-    return X[train], y_index[train], s[train], monitor
+    return X[train], y_index[train], s[train], train, monitor

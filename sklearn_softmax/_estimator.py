@@ -25,6 +25,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._array_api import (
+    ARRAY_API_SOLVERS,
+    array_api_inputs,
+    array_api_solver,
+    fitted_in_namespace,
+    to_input_namespace,
+)
+from ._array_api_objective import ArrayAPISoftmaxObjective
+from ._callbacks import CallbackSupportMixin, IterationTasks, callbacks_enabled
 from ._dispatch import fit_dask, is_dask_collection
 from ._early_stopping import hold_out
 from ._objective import SoftmaxObjective
@@ -39,6 +48,7 @@ from ._warm_start import initial_theta
 
 
 class SoftmaxRegression(
+    CallbackSupportMixin,
     ClassifierMixin,
     PartialFitMixin,
     SoftmaxPredictMixin,
@@ -248,6 +258,8 @@ class SoftmaxRegression(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # "fista" alone reads X on the host (see _array_api.ARRAY_API_SOLVERS).
+        tags.array_api_support = self.solver in ("auto", *ARRAY_API_SOLVERS)
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -271,39 +283,74 @@ class SoftmaxRegression(
         if is_dask_collection(X):  # chunks fitted where they live: _dask.py
             return fit_dask(self, X, y, sample_weight)
         with _restore_on_error(self):
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse=["csr", "csc"],
-                dtype=[np.float64, np.float32],
-            )
-            check_classification_targets(y)
-            classes, y_index = encode_labels(y)
-            s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            inputs = array_api_inputs(self, X, y, sample_weight)
+            if inputs is None:
+                X, y = validate_data(
+                    self,
+                    X,
+                    y,
+                    accept_sparse=["csr", "csc"],
+                    dtype=[np.float64, np.float32],
+                )
+                check_classification_targets(y)
+                classes, y_index = encode_labels(y)
+                s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            else:  # an array-API namespace under dispatch: X stays on its device
+                X, y, classes, y_index, s = inputs
             if self.early_stopping:
-                X, y_index, s, monitor = hold_out(self, X, y_index, s, sample_weight)
+                X, y_index, s, train, monitor = hold_out(
+                    self, X, y_index, s, sample_weight
+                )
+                y = y[train]
+                if sample_weight is not None:
+                    sample_weight = np.asarray(sample_weight)[train]
             penalty = make_penalty(self.C, self.l1_ratio, s.sum())
             solver = get_solver(self.solver, penalty)
             if solver.stochastic:
                 solver = solver.configured(
                     batch_size=self.batch_size, random_state=self.random_state
                 )
-            objective = SoftmaxObjective(
-                X.T, y_index, classes.shape[0], s, self.fit_intercept
-            )
+            make = SoftmaxObjective if inputs is None else ArrayAPISoftmaxObjective
+            objective = make(X.T, y_index, classes.shape[0], s, self.fit_intercept)
+            solver = array_api_solver(self, solver, objective)
+            theta0 = self._initial_theta(objective, classes)
             callback = (
                 functools.partial(self._print_iteration, solver.name)
                 if self.verbose
                 else None
             )
             if self.early_stopping:
-                callback = monitor(objective.unravel, callback)
+                callback = validation = monitor(objective.unravel, callback)
+            tasks = None
+            if callbacks_enabled(self):
+                metadata = None
+                if sample_weight is not None:
+                    metadata = {"sample_weight": sample_weight}
+                context = self._init_callback_context(max_subtasks=self.max_iter + 1)
+                context.call_on_fit_task_begin(
+                    estimator=self, X=X, y=y, metadata=metadata
+                )
+                callback = tasks = IterationTasks(
+                    self,
+                    context,
+                    X,
+                    y,
+                    metadata,
+                    lambda theta: fitted_in_namespace(
+                        self._fitted_attributes(
+                            objective.unravel(theta).copy(), classes
+                        ),
+                        X,
+                        y,
+                    ),
+                    theta0,
+                    inner=callback,
+                )
             with objective.parallel():
                 result = solver.solve(
                     objective,
                     penalty,
-                    self._initial_theta(objective, classes),
+                    theta0,
                     tol=self.tol,
                     max_iter=self.max_iter,
                     callback=callback,
@@ -311,11 +358,12 @@ class SoftmaxRegression(
             theta = result.theta
             self.validation_scores_ = self.best_validation_score_ = None
             if self.early_stopping:
-                self.validation_scores_ = callback.scores
-                if callback.best_theta is not None:  # else no iteration ran
-                    theta = callback.best_theta
-                    self.best_validation_score_ = callback.best_score
+                self.validation_scores_ = validation.scores
+                if validation.best_theta is not None:  # else no iteration ran
+                    theta = validation.best_theta
+                    self.best_validation_score_ = validation.best_score
             self._set_fitted(objective.unravel(theta), classes)
+            to_input_namespace(self, X, y)
             # partial_fit continues from here, fit's data counted in the stream.
             self._online_state = OnlineSGD().init(
                 theta, objective.shape, weight_seen=s.sum()
@@ -323,6 +371,15 @@ class SoftmaxRegression(
             self.n_iter_ = result.n_iter
             self.loss_curve_ = result.losses
             self.converged_ = result.converged
+            if tasks is not None:
+                tasks.close()
+                context.call_on_fit_task_end(
+                    estimator=self,
+                    X=X,
+                    y=y,
+                    metadata=metadata,
+                    reconstruction_attributes={},
+                )
         if not (result.converged or result.stopped):
             hint = (
                 "Increase max_iter, or scale the data."
@@ -349,13 +406,16 @@ class SoftmaxRegression(
         """
         return initial_theta(self, objective, classes)
 
-    def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
+    def _fitted_attributes(self, W: np.ndarray, classes: np.ndarray) -> dict:
+        """``classes_``, ``coef_`` and ``intercept_`` of the parameter ``W``."""
         n_features = W.shape[0] - int(self.fit_intercept)
         coef = W[:n_features].T
         intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
         if classes.shape[0] == 2:
             coef = coef[1:] - coef[:1]
             intercept = intercept[1:] - intercept[:1]
-        self.classes_ = classes
-        self.coef_ = coef
-        self.intercept_ = intercept
+        return {"classes_": classes, "coef_": coef, "intercept_": intercept}
+
+    def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
+        for name, value in self._fitted_attributes(W, classes).items():
+            setattr(self, name, value)

@@ -41,6 +41,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -122,6 +123,22 @@ def _XDt(X_b, D: np.ndarray) -> np.ndarray:
     if sp.issparse(X_b):
         return np.asarray(X_b @ D.T)
     return (D @ X_b.T).T
+
+
+class HessianProduct(Protocol):
+    """``v ↦ H v`` at one point, and ``diagonal()``, the diagonal of ``H``."""
+
+    def __call__(self, v: np.ndarray) -> np.ndarray: ...
+
+    def diagonal(self) -> np.ndarray: ...
+
+
+def with_diagonal(
+    hessp: Callable[[np.ndarray], np.ndarray], diagonal: Callable[[], np.ndarray]
+) -> HessianProduct:
+    """``hessp`` with ``diagonal`` attached as its ``diagonal`` method."""
+    hessp.diagonal = diagonal  # type: ignore[attr-defined]
+    return cast(HessianProduct, hessp)
 
 
 class SoftmaxObjective:
@@ -342,7 +359,7 @@ class SoftmaxObjective:
 
     def value_grad_hessp(
         self, theta: np.ndarray
-    ) -> tuple[float, np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    ) -> tuple[float, np.ndarray, HessianProduct]:
         """``f(θ)``, its gradient and a Hessian-vector product at ``θ``.
 
         The product reuses the probabilities ``S`` of this evaluation, so each
@@ -372,8 +389,7 @@ class SoftmaxObjective:
 
             return self._sum_gradients(self._map_blocks(kernel, probas)).ravel()
 
-        hessp.diagonal = diagonal
-        return f, G.ravel(), hessp
+        return f, G.ravel(), with_diagonal(hessp, diagonal)
 
     def _evaluate(self, theta: np.ndarray, keep_proba: bool):
         W = self.unravel(theta)

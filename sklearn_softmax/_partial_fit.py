@@ -40,6 +40,7 @@ from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._array_api import numpy_only
 from ._objective import SoftmaxObjective
 from ._penalties import ElasticNet, make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
@@ -95,6 +96,17 @@ def label_indices(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
 class PartialFitMixin:
     """Adds ``partial_fit`` to :class:`SoftmaxRegression`."""
 
+    # The estimator's parameters read here.
+    C: float
+    l1_ratio: float
+    fit_intercept: bool
+    batch_size: int
+    learning_rate: str
+    eta0: float | str
+    power_t: float
+    tol: float
+    verbose: int
+
     def _online_solver(self) -> OnlineSGD:
         return OnlineSGD(
             learning_rate=self.learning_rate,
@@ -103,6 +115,7 @@ class PartialFitMixin:
             tol=self.tol,
         )
 
+    @numpy_only
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass of minibatch stochastic gradient steps over ``X``, ``y``.

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._array_api import array_api_method
 from ._core import _logits, log_softmax, softmax
 from ._dispatch import lazy_on_dask
 
@@ -20,7 +21,12 @@ from ._dispatch import lazy_on_dask
 class SoftmaxPredictMixin:
     """``decision_function``, ``predict_proba``, ``predict_log_proba``, ``predict``."""
 
+    # Fitted attributes read here: a dense array, or CSR after sparsify().
+    coef_: np.ndarray | sp.csr_matrix
+    intercept_: np.ndarray
+
     @lazy_on_dask
+    @array_api_method
     def decision_function(self, X):
         """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
 
@@ -64,6 +70,7 @@ class SoftmaxPredictMixin:
         return Z
 
     @lazy_on_dask
+    @array_api_method
     def predict_proba(self, X):
         """Class probabilities ``softmax(z)`` of each sample.
 
@@ -80,6 +87,7 @@ class SoftmaxPredictMixin:
         return softmax(self._all_logits(X)).T
 
     @lazy_on_dask
+    @array_api_method
     def predict_log_proba(self, X):
         """Log-probabilities, computed as a log-softmax of the scores.
 
@@ -98,6 +106,7 @@ class SoftmaxPredictMixin:
         return log_softmax(self._all_logits(X)).T
 
     @lazy_on_dask
+    @array_api_method
     def predict(self, X):
         """Most probable class of each sample.
 

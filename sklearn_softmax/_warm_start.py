@@ -88,7 +88,7 @@ def initial_theta(
     W = np.zeros(objective.shape, dtype=objective.dtype)
     M = objective.n_features
     fitted = hasattr(estimator, "coef_") and hasattr(estimator, "classes_")
-    old = estimator.classes_ if fitted else None
+    old = estimator.classes_ if fitted else classes[:0]
     reusable = (
         estimator.warm_start
         and fitted

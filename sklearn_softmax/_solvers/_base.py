@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._objective import SoftmaxObjective
+from .._objective import SoftmaxObjective, with_diagonal
 from .._penalties import ElasticNet
 
 Callback = Callable[..., bool | None]
@@ -155,8 +155,7 @@ class SmoothProblem:
             )
             return d
 
-        hessp.diagonal = diagonal
-        return f, g, hessp
+        return f, g, with_diagonal(hessp, diagonal)
 
 
 def max_abs(g: np.ndarray) -> float:

@@ -250,7 +250,7 @@ class OnlineSGD:
         return OnlineState(
             theta=theta,
             average=theta.copy(),
-            shape=tuple(shape),
+            shape=(int(shape[0]), int(shape[1])),
             weight_seen=float(weight_seen),
         )
 
@@ -263,6 +263,7 @@ class OnlineSGD:
 
     def _step(self, state: OnlineState, penalty: ElasticNet, t: int) -> float:
         """``η_t`` for the scalar schedules."""
+        assert state.eta0 is not None  # resolved by the first update
         if self.learning_rate == "invscaling":
             return state.eta0 / t**self.power_t
         if self.learning_rate == "optimal":
@@ -331,7 +332,9 @@ class OnlineSGD:
         loss = state.pass_loss / state.pass_weight
         n_no_change = 0 if loss < state.best_loss - self.tol else state.n_no_change + 1
         eta0 = state.eta0
-        if self.learning_rate == "adaptive" and n_no_change >= N_PASSES_NO_CHANGE:
+        if eta0 is not None and (
+            self.learning_rate == "adaptive" and n_no_change >= N_PASSES_NO_CHANGE
+        ):
             eta0, n_no_change = eta0 / 5.0, 0
         new = dataclasses.replace(
             state,

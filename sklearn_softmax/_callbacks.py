@@ -1,0 +1,111 @@
+"""scikit-learn's callbacks (``sklearn.callback``, scikit-learn ≥ 1.9) in ``fit``.
+
+Conventions
+-----------
+A fit is the root task of the callbacks' task tree, and each iteration of the
+solver (an epoch of ``solver="sgd"``) one of its subtasks, whichever solver
+runs. As in ``LogisticRegression``, an iteration's task begins before the
+solver takes it, so that the task begun after the last iteration is ended
+empty when the solver returns: the root task has ``max_iter + 1`` subtasks
+at most. The hooks receive the training ``X`` and ``y`` (without the rows
+that ``early_stopping`` holds out), ``{"sample_weight": ...}`` when weights
+were given and, only when a callback asks for it, a copy of the estimator
+fitted at that iterate (built then, from a copy of the iterate). A callback
+whose ``on_fit_task_end`` returns ``True`` stops the solver there, as
+``early_stopping`` does: no ``ConvergenceWarning``.
+
+Without ``sklearn.callback`` (scikit-learn < 1.9) the mixin below is an
+empty base and ``fit`` runs without callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+try:
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # scikit-learn < 1.9
+
+    class CallbackSupportMixin:  # type: ignore[no-redef]
+        """No ``set_callbacks`` before scikit-learn 1.9."""
+
+
+class IterationTasks:
+    """Report each solver iteration as a subtask of the fit's callback context.
+
+    A solver callback (see :func:`._solvers._base.notify`) that receives the
+    iterate. Call :meth:`close` once the solver has returned.
+
+    Parameters
+    ----------
+    estimator : SoftmaxRegression
+        The estimator being fitted; passed to the hooks.
+    context : sklearn.callback.CallbackContext
+        The fit's root context, from ``estimator._init_callback_context``.
+    X, y : array-like
+        The training data passed to the hooks.
+    metadata : dict or None
+        ``{"sample_weight": ...}`` or ``None``.
+    attributes : callable
+        ``attributes(θ)``: the fitted attributes (``coef_``, ...) of iterate
+        ``θ``, the ``reconstruction_attributes`` of the hooks.
+    theta0 : ndarray
+        The first iterate, that of the first task's beginning.
+    inner : callable or None
+        Another solver callback, called first; the solver stops if either
+        asks it to.
+    """
+
+    takes_theta = True
+
+    def __init__(
+        self,
+        estimator,
+        context,
+        X,
+        y,
+        metadata: dict | None,
+        attributes: Callable[[np.ndarray], dict],
+        theta0: np.ndarray,
+        inner: Callable | None = None,
+    ):
+        self.estimator, self.context = estimator, context
+        self._data = {"X": X, "y": y, "metadata": metadata}
+        self.attributes, self.inner = attributes, inner
+        self._task = self._begin(theta0)
+
+    def _begin(self, theta: np.ndarray):
+        task = self.context.subcontext(task_name="iteration")
+        task.call_on_fit_task_begin(
+            estimator=self.estimator,
+            reconstruction_attributes=lambda: self.attributes(theta),
+            **self._data,
+        )
+        return task
+
+    def __call__(self, n_iter: int, value: float, theta: np.ndarray) -> bool:
+        stop = False
+        if self.inner is not None:
+            takes_theta = getattr(self.inner, "takes_theta", False)
+            args = (n_iter, value, theta) if takes_theta else (n_iter, value)
+            stop = bool(self.inner(*args))
+        stop |= bool(
+            self._task.call_on_fit_task_end(
+                estimator=self.estimator,
+                reconstruction_attributes=lambda: self.attributes(theta),
+                **self._data,
+            )
+        )
+        self._task = self._begin(theta)
+        return stop
+
+    def close(self) -> None:
+        """End the task begun after the last iteration, which did not run."""
+        self._task.call_on_fit_task_end(estimator=self.estimator)
+
+
+def callbacks_enabled(estimator) -> bool:
+    """Whether ``estimator`` has callbacks to run (none before scikit-learn 1.9)."""
+    return bool(getattr(estimator, "_skl_callbacks", None))

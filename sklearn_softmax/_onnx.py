@@ -1,0 +1,220 @@
+"""The skl2onnx converter of :class:`SoftmaxRegression` and its CV variant.
+
+The graph computes what :class:`._predict.SoftmaxPredictMixin` computes, in
+the input's floating dtype (float or double)::
+
+    X ── MatMul(W) ── Add(b) ── scores, of shape (N, K)
+    scores ── Softmax ── probabilities
+    scores ── ArgMax ── Gather(classes) ── label
+
+``W = coef_.T``, of shape ``(M, K)`` as in the derivation (densified when
+``coef_`` is sparse), and ``b = intercept_``; the ``Add`` is left out when
+the intercept is zero. Two classes are stored as ``LogisticRegression``
+stores them, one row ``z = z₁ − z₀``; the graph prepends a zero column to
+``W`` and a zero to ``b``, so its scores are ``[0, z]`` and their softmax is
+``[1 − σ(z), σ(z)]``, as ``predict_proba`` computes it. ``classes`` is an
+int64 or a string tensor. skl2onnx's parser adds the ``ZipMap`` that turns
+the probabilities into a list of dictionaries unless the option
+``zipmap=False`` is given.
+
+This module imports skl2onnx; :mod:`sklearn_softmax.onnx` is its public face.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from onnx import TensorProto
+from onnx.numpy_helper import from_array
+from skl2onnx import update_registered_converter
+from skl2onnx.common.data_types import (
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+    StringTensorType,
+)
+from skl2onnx.common.utils import (
+    check_input_and_output_numbers,
+    check_input_and_output_types,
+)
+from skl2onnx.common.utils_classifier import get_label_classes
+
+from ._cv import SoftmaxRegressionCV
+from ._estimator import SoftmaxRegression
+
+#: The aliases under which skl2onnx knows the estimators.
+ALIASES = {
+    SoftmaxRegression: "SklearnSoftmaxRegression",
+    SoftmaxRegressionCV: "SklearnSoftmaxRegressionCV",
+}
+#: The options a classifier converter declares; the parser handles them.
+OPTIONS = {
+    "zipmap": [True, False, "columns"],
+    "nocl": [True, False],
+    "output_class_labels": [False, True],
+}
+
+
+def _has_string_labels(classes: np.ndarray) -> bool:
+    """Whether ``classes`` are strings; else integers (or floats of integers).
+
+    scikit-learn refuses float labels that are not integers, so the others
+    fit an int64 tensor.
+    """
+    return all(isinstance(c, str) for c in classes)
+
+
+def calculate_softmax_regression_output_shapes(operator) -> None:
+    """Set the types of the ``label`` and ``probabilities`` outputs.
+
+    ``label`` has shape ``(N,)``, int64 or string as the classes are;
+    ``probabilities`` has shape ``(N, n_classes)`` and the input's type.
+
+    Parameters
+    ----------
+    operator : skl2onnx.common._topology.Operator
+        The operator of a fitted :class:`SoftmaxRegression` or
+        :class:`SoftmaxRegressionCV`, with one float or double input.
+    """
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator, good_input_types=[FloatTensorType, DoubleTensorType]
+    )
+    n_samples = operator.inputs[0].get_first_dimension()
+    classes = get_label_classes(operator.scope_inst, operator.raw_operator)
+    label_type = StringTensorType if _has_string_labels(classes) else Int64TensorType
+    operator.outputs[0].type = label_type(shape=[n_samples])
+    proba_type = type(operator.inputs[0].type)
+    operator.outputs[1].type = proba_type(shape=[n_samples, len(classes)])
+
+
+def _scores_parameters(model, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """``W = coef_.T``, of shape ``(n_features, n_classes)``, and ``b``.
+
+    For two classes, the zero column and the zero of class 0 come first.
+    """
+    coef = model.coef_
+    coef = coef.toarray() if sp.issparse(coef) else np.asarray(coef)
+    weights = coef.T.astype(dtype)
+    intercept = np.asarray(model.intercept_, dtype=dtype).reshape(-1)
+    if weights.shape[1] == 1:
+        weights = np.hstack([np.zeros_like(weights), weights])
+        intercept = np.concatenate([np.zeros_like(intercept), intercept])
+    return np.ascontiguousarray(weights), intercept
+
+
+def _add_constant(scope, container, name: str, values: np.ndarray) -> str:
+    """Store ``values`` as an initializer and return its unique name."""
+    unique = scope.get_unique_variable_name(name)
+    if values.dtype.kind in "OSU":
+        strings = [str(v).encode("utf-8") for v in values.ravel()]
+        container.add_initializer(unique, TensorProto.STRING, values.shape, strings)
+    else:
+        tensor = from_array(values, unique)
+        container.add_initializer(unique, tensor.data_type, values.shape, tensor)
+    return unique
+
+
+def convert_softmax_regression(scope, operator, container) -> None:
+    """Add the nodes computing ``label`` and ``probabilities`` (see the module).
+
+    Parameters
+    ----------
+    scope : skl2onnx.common._topology.Scope
+        Gives unique names.
+    operator : skl2onnx.common._topology.Operator
+        The operator of a fitted :class:`SoftmaxRegression` or
+        :class:`SoftmaxRegressionCV`; its input is float or double.
+    container : skl2onnx.common._container.ModelComponentContainer
+        Receives the nodes and the initializers.
+    """
+    model = operator.raw_operator
+    label, probabilities = (output.full_name for output in operator.outputs)
+    scores = _add_scores(scope, operator, container)
+    container.add_node(
+        "Softmax",
+        scores,
+        probabilities,
+        name=scope.get_unique_operator_name("Softmax"),
+        axis=1,
+    )
+    index = scope.get_unique_variable_name("index")
+    container.add_node(
+        "ArgMax",
+        scores,
+        index,
+        name=scope.get_unique_operator_name("ArgMax"),
+        axis=1,
+        keepdims=0,
+    )
+    classes = np.asarray(get_label_classes(scope, model))
+    if not _has_string_labels(classes):
+        classes = classes.astype(np.int64)
+    container.add_node(
+        "Gather",
+        [_add_constant(scope, container, "classes", classes), index],
+        label,
+        name=scope.get_unique_operator_name("Gather"),
+        axis=0,
+    )
+
+
+def _add_scores(scope, operator, container) -> str:
+    """Add ``X W + b`` in the input's dtype; return the name of the scores."""
+    double = isinstance(operator.inputs[0].type, DoubleTensorType)
+    weights, intercept = _scores_parameters(
+        operator.raw_operator, np.float64 if double else np.float32
+    )
+    scores = scope.get_unique_variable_name("scores")
+    products = scope.get_unique_variable_name("products") if intercept.any() else scores
+    container.add_node(
+        "MatMul",
+        [
+            operator.inputs[0].full_name,
+            _add_constant(scope, container, "coef", weights),
+        ],
+        products,
+        name=scope.get_unique_operator_name("MatMul"),
+    )
+    if products != scores:
+        container.add_node(
+            "Add",
+            [products, _add_constant(scope, container, "intercept", intercept)],
+            scores,
+            name=scope.get_unique_operator_name("Add"),
+        )
+    return scores
+
+
+def register() -> None:
+    """Register both estimators with skl2onnx, under the options it knows.
+
+    Afterwards skl2onnx's ``to_onnx`` and ``convert_sklearn`` convert
+    :class:`SoftmaxRegression` and :class:`SoftmaxRegressionCV`, also as
+    steps of a pipeline, with the options ``zipmap`` (``True``, ``False`` or
+    ``"columns"``), ``nocl`` and ``output_class_labels``. Calling it again
+    changes nothing.
+
+    Examples
+    --------
+    >>> from skl2onnx import to_onnx
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_softmax import SoftmaxRegressionCV
+    >>> from sklearn_softmax.onnx import register
+    >>> register()
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxRegressionCV(Cs=3).fit(X, y)
+    >>> graph = to_onnx(clf, X[:1], options={"zipmap": False}).graph
+    >>> sorted(node.op_type for node in graph.node)
+    ['Add', 'ArgMax', 'Gather', 'MatMul', 'Softmax']
+    >>> [output.name for output in graph.output]
+    ['label', 'probabilities']
+    """
+    for estimator, alias in ALIASES.items():
+        update_registered_converter(
+            estimator,
+            alias,
+            calculate_softmax_regression_output_shapes,
+            convert_softmax_regression,
+            options=OPTIONS,
+        )
