@@ -24,7 +24,8 @@ Every solver but ``"sgd"`` runs as in memory, on the same objective (up to
 the order of the sums), with the same stopping rule and fitted attributes.
 ``"sgd"`` is the online algorithm of ``partial_fit``, streamed over the chunks
 (:func:`._dask_objective.online_epochs`), not SAGA, which needs random access
-to the rows. ``early_stopping`` is not supported.
+to the rows. ``early_stopping`` and scikit-learn's callbacks are not
+supported.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
+from ._callbacks import callbacks_enabled
 from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
 from ._objective import _blas_controller
 from ._penalties import make_penalty
@@ -255,6 +257,11 @@ def fit(estimator, X, y, sample_weight=None):
             raise ValueError(
                 "early_stopping=True is not supported for dask input; hold out "
                 "a validation set and pass it to score() instead."
+            )
+        if callbacks_enabled(estimator):
+            raise ValueError(
+                "scikit-learn callbacks are not supported for dask input; use "
+                "verbose=1 to follow the iterations."
             )
         classes, total, objective = _objective(estimator, X, y, sample_weight)
         penalty = make_penalty(estimator.C, estimator.l1_ratio, total)

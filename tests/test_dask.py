@@ -251,6 +251,31 @@ def test_bad_input_raises_and_leaves_the_model_unfitted(client, data, change, me
     assert not hasattr(model, "coef_")
 
 
+class Silent:
+    """A fit callback that does nothing."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        pass
+
+
+def test_callbacks_are_refused(data):
+    pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
+    X, y = data
+    model = SoftmaxRegression().set_callbacks(Silent())
+    with pytest.raises(ValueError, match="callbacks are not supported for dask"):
+        model.fit(da.from_array(X, chunks=50), y)
+    assert not hasattr(model, "coef_")
+
+
 def test_a_killed_worker_does_not_change_the_fit(client, data, monkeypatch):
     """A worker process killed after the first iteration, X persisted on it.
 
