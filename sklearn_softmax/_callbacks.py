@@ -102,10 +102,42 @@ class IterationTasks:
         return stop
 
     def close(self) -> None:
-        """End the task begun after the last iteration, which did not run."""
+        """End the last iteration's task, which did not run, then the fit's.
+
+        Call it once the estimator holds its fitted attributes.
+        """
         self._task.call_on_fit_task_end(estimator=self.estimator)
+        self.context.call_on_fit_task_end(
+            estimator=self.estimator, reconstruction_attributes={}, **self._data
+        )
 
 
 def callbacks_enabled(estimator) -> bool:
     """Whether ``estimator`` has callbacks to run (none before scikit-learn 1.9)."""
     return bool(getattr(estimator, "_skl_callbacks", None))
+
+
+def fit_tasks(
+    estimator,
+    X,
+    y,
+    sample_weight,
+    attributes: Callable[[np.ndarray], dict],
+    theta0: np.ndarray,
+    inner: Callable | None,
+) -> IterationTasks | None:
+    """Begin the fit's root task; its solver callback, or ``None`` without one.
+
+    ``None`` when ``estimator`` has no callbacks. Otherwise the callbacks are
+    set up, the root task begun with ``X``, ``y`` and the weights, and the
+    returned :class:`IterationTasks` (which calls ``inner`` first) is the
+    callback to give the solver; :meth:`IterationTasks.close` ends the fit.
+    """
+    if not callbacks_enabled(estimator):
+        return None
+    metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+    context = estimator._init_callback_context(max_subtasks=estimator.max_iter + 1)
+    context.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
+    return IterationTasks(
+        estimator, context, X, y, metadata, attributes, theta0, inner=inner
+    )

@@ -24,8 +24,9 @@ Every solver but ``"sgd"`` runs as in memory, on the same objective (up to
 the order of the sums), with the same stopping rule and fitted attributes.
 ``"sgd"`` is the online algorithm of ``partial_fit``, streamed over the chunks
 (:func:`._dask_objective.online_epochs`), not SAGA, which needs random access
-to the rows. ``early_stopping`` and scikit-learn's callbacks are not
-supported.
+to the rows. ``early_stopping`` is not supported; scikit-learn's callbacks
+see every iteration, without the data (their ``X`` and ``y`` are ``None``:
+the rows stay on the cluster).
 """
 
 from __future__ import annotations
@@ -33,24 +34,22 @@ from __future__ import annotations
 import copy
 import functools
 import os
-import warnings
 
 import dask
 import dask.array as da
 import numpy as np
 from dask.delayed import delayed
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from ._callbacks import callbacks_enabled
+from ._callbacks import fit_tasks
 from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
 from ._objective import _blas_controller
 from ._penalties import make_penalty
 from ._solvers import get_solver
 from ._solvers._online import OnlineSGD
-from ._validation import _restore_on_error, encode_labels
+from ._validation import _restore_on_error, encode_labels, warn_if_not_converged
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
 PERSIST_SHARE = 0.5
@@ -258,11 +257,6 @@ def fit(estimator, X, y, sample_weight=None):
                 "early_stopping=True is not supported for dask input; hold out "
                 "a validation set and pass it to score() instead."
             )
-        if callbacks_enabled(estimator):
-            raise ValueError(
-                "scikit-learn callbacks are not supported for dask input; use "
-                "verbose=1 to follow the iterations."
-            )
         classes, total, objective = _objective(estimator, X, y, sample_weight)
         penalty = make_penalty(estimator.C, estimator.l1_ratio, total)
         solver = get_solver(estimator.solver, penalty)
@@ -272,6 +266,19 @@ def fit(estimator, X, y, sample_weight=None):
             else None
         )
         theta0 = estimator._initial_theta(objective, classes)
+        # The hooks get no X and y: the data stay on the cluster.
+        tasks = fit_tasks(
+            estimator,
+            None,
+            None,
+            None,
+            lambda theta: estimator._fitted_attributes(
+                objective.unravel(theta).copy(), classes
+            ),
+            theta0,
+            inner=callback,
+        )
+        callback = tasks or callback
         options = dict(tol=estimator.tol, max_iter=estimator.max_iter)
         # Client-side BLAS on one thread: the chunks of the default (threaded)
         # scheduler run side by side in this process.
@@ -294,18 +301,11 @@ def fit(estimator, X, y, sample_weight=None):
         estimator.n_iter_ = result.n_iter
         estimator.loss_curve_ = result.losses
         estimator.converged_ = result.converged
-    if not (result.converged or result.stopped):
-        hint = (
-            "Increase max_iter, or scale the data."
-            if result.n_iter >= estimator.max_iter
-            else "tol may be finer than the floating-point precision allows."
-        )
-        warnings.warn(
-            f"SoftmaxRegression(solver={solver.name!r}) did not converge on dask "
-            f"input: {result.message}. {hint}",
-            ConvergenceWarning,
-            stacklevel=5,  # the caller of fit, past _fit_context and the hook
-        )
+        if tasks is not None:
+            tasks.close()
+    # The caller of fit, past _dispatch.fit_dask, SoftmaxRegression.fit and
+    # _fit_context's wrapper.
+    warn_if_not_converged(result, solver.name, estimator.max_iter, stacklevel=5)
     return estimator
 
 

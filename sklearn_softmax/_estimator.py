@@ -15,12 +15,10 @@ of shape ``(1,)``. ``sparsify()`` replaces ``coef_`` by a CSR copy (see
 from __future__ import annotations
 
 import functools
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
@@ -33,7 +31,7 @@ from ._array_api import (
     to_input_namespace,
 )
 from ._array_api_objective import ArrayAPISoftmaxObjective
-from ._callbacks import CallbackSupportMixin, IterationTasks, callbacks_enabled
+from ._callbacks import CallbackSupportMixin, fit_tasks
 from ._dispatch import fit_dask, is_dask_collection
 from ._early_stopping import hold_out
 from ._objective import SoftmaxObjective
@@ -43,7 +41,12 @@ from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver
 from ._solvers._online import LEARNING_RATES, OnlineSGD
 from ._sparse_coef import SparseCoefMixin
-from ._validation import _restore_on_error, combined_weights, encode_labels
+from ._validation import (
+    _restore_on_error,
+    combined_weights,
+    encode_labels,
+    warn_if_not_converged,
+)
 from ._warm_start import initial_theta
 
 
@@ -321,31 +324,20 @@ class SoftmaxRegression(
             )
             if self.early_stopping:
                 callback = validation = monitor(objective.unravel, callback)
-            tasks = None
-            if callbacks_enabled(self):
-                metadata = None
-                if sample_weight is not None:
-                    metadata = {"sample_weight": sample_weight}
-                context = self._init_callback_context(max_subtasks=self.max_iter + 1)
-                context.call_on_fit_task_begin(
-                    estimator=self, X=X, y=y, metadata=metadata
-                )
-                callback = tasks = IterationTasks(
-                    self,
-                    context,
+            tasks = fit_tasks(
+                self,
+                X,
+                y,
+                sample_weight,
+                lambda theta: fitted_in_namespace(
+                    self._fitted_attributes(objective.unravel(theta).copy(), classes),
                     X,
                     y,
-                    metadata,
-                    lambda theta: fitted_in_namespace(
-                        self._fitted_attributes(
-                            objective.unravel(theta).copy(), classes
-                        ),
-                        X,
-                        y,
-                    ),
-                    theta0,
-                    inner=callback,
-                )
+                ),
+                theta0,
+                inner=callback,
+            )
+            callback = tasks or callback
             with objective.parallel():
                 result = solver.solve(
                     objective,
@@ -373,25 +365,8 @@ class SoftmaxRegression(
             self.converged_ = result.converged
             if tasks is not None:
                 tasks.close()
-                context.call_on_fit_task_end(
-                    estimator=self,
-                    X=X,
-                    y=y,
-                    metadata=metadata,
-                    reconstruction_attributes={},
-                )
-        if not (result.converged or result.stopped):
-            hint = (
-                "Increase max_iter, or scale the data."
-                if result.n_iter >= self.max_iter
-                else "tol may be finer than the floating-point precision allows."
-            )
-            warnings.warn(
-                f"SoftmaxRegression(solver={solver.name!r}) did not converge: "
-                f"{result.message}. {hint}",
-                ConvergenceWarning,
-                stacklevel=3,  # the caller of fit, past _fit_context's wrapper
-            )
+        # stacklevel 3: the caller of fit, past _fit_context's wrapper.
+        warn_if_not_converged(result, solver.name, self.max_iter, stacklevel=3)
         return self
 
     @staticmethod

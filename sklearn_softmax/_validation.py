@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -89,3 +91,24 @@ def _restore_on_error(estimator):
         estimator.__dict__.clear()
         estimator.__dict__.update(saved)
         raise
+
+
+def warn_if_not_converged(result, solver: str, max_iter: int, stacklevel: int) -> None:
+    """A ``ConvergenceWarning``, unless the solve converged or was stopped.
+
+    ``result`` is the solver's :class:`._solvers._base.SolverResult`;
+    ``stacklevel`` counts from this function's caller's caller.
+    """
+    if result.converged or result.stopped:
+        return
+    hint = (
+        "Increase max_iter, or scale the data."
+        if result.n_iter >= max_iter
+        else "tol may be finer than the floating-point precision allows."
+    )
+    warnings.warn(
+        f"SoftmaxRegression(solver={solver!r}) did not converge: "
+        f"{result.message}. {hint}",
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1,
+    )

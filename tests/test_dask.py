@@ -201,9 +201,10 @@ def test_sgd_equals_a_partial_fit_loop_over_the_chunks(client, data):
 def test_sgd_approaches_the_minimiser(client, data):
     X, y = data
     best = SoftmaxRegression(tol=1e-8).fit(X, y).loss_curve_[-1]
-    with pytest.warns(ConvergenceWarning, match="did not converge on dask input"):
+    with pytest.warns(ConvergenceWarning, match="did not converge") as record:
         model = SoftmaxRegression(solver="sgd", max_iter=30, batch_size=8)
         model.fit(da.from_array(X, chunks=50), y)
+    assert record[0].filename == __file__  # points at the caller of fit
     assert model.loss_curve_[-1] < 1.02 * best
     assert model.loss_curve_[-1] < model.loss_curve_[0]
 
@@ -251,8 +252,11 @@ def test_bad_input_raises_and_leaves_the_model_unfitted(client, data, change, me
     assert not hasattr(model, "coef_")
 
 
-class Silent:
-    """A fit callback that does nothing."""
+class Recorder:
+    """A fit callback that keeps the data and the model of each iteration."""
+
+    def __init__(self):
+        self.models, self.data = [], []
 
     def setup(self, estimator, context):
         pass
@@ -263,17 +267,22 @@ class Silent:
     def on_fit_task_begin(self, estimator, context, **kwargs):
         pass
 
-    def on_fit_task_end(self, estimator, context, **kwargs):
-        pass
+    def on_fit_task_end(self, estimator, context, *, X=None, fitted_estimator=None):
+        if context.task_name == "iteration" and fitted_estimator is not None:
+            self.models.append(fitted_estimator)
+            self.data.append(X)
 
 
-def test_callbacks_are_refused(data):
+def test_callbacks_see_every_iteration_without_the_data(data):
     pytest.importorskip("sklearn.callback", reason="scikit-learn < 1.9")
     X, y = data
-    model = SoftmaxRegression().set_callbacks(Silent())
-    with pytest.raises(ValueError, match="callbacks are not supported for dask"):
-        model.fit(da.from_array(X, chunks=50), y)
-    assert not hasattr(model, "coef_")
+    recorder = Recorder()
+    model = SoftmaxRegression(solver="lbfgs").set_callbacks(recorder)
+    model.fit(da.from_array(X, chunks=50), y)
+    assert len(recorder.models) == model.n_iter_ >= 2
+    assert all(X_seen is None for X_seen in recorder.data)  # X stays on the cluster
+    in_memory = SoftmaxRegression(solver="lbfgs", max_iter=2).fit(X, y)
+    np.testing.assert_allclose(recorder.models[1].coef_, in_memory.coef_, rtol=1e-8)
 
 
 def test_a_killed_worker_does_not_change_the_fit(client, data, monkeypatch):
