@@ -34,7 +34,7 @@ from sklearn.utils._array_api import (
 )
 
 from ._array_api import to_numpy
-from ._objective import HessianProduct, with_diagonal
+from ._blocks import HessianProduct, with_diagonal
 
 
 class ArrayAPISoftmaxObjective:

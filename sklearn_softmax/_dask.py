@@ -43,9 +43,9 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
+from ._blocks import _blas_controller
 from ._callbacks import fit_tasks
 from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
-from ._objective import _blas_controller
 from ._penalties import make_penalty
 from ._solvers import get_solver
 from ._solvers._online import OnlineSGD

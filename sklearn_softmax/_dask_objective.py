@@ -43,7 +43,8 @@ import dask
 import numpy as np
 from dask.delayed import Delayed, delayed
 
-from ._objective import HessianProduct, SoftmaxObjective, with_diagonal
+from ._blocks import HessianProduct, with_diagonal
+from ._objective import SoftmaxObjective
 from ._partial_fit import minibatch_updates
 from ._penalties import ElasticNet
 from ._solvers._base import SolverResult, notify, subdifferential_distance

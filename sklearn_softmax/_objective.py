@@ -36,109 +36,26 @@ All arithmetic is in the dtype of ``X`` (float32 or float64).
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, cast
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
+from ._blocks import (
+    _BLOCK_BYTES,
+    _MIN_BLOCK,
+    HessianProduct,
+    _available_cpus,
+    _balanced_block_size,
+    _blas_controller,
+    _column_block,
+    _squared,
+    _XDt,
+    with_diagonal,
+)
 from ._core import _logits
-
-# Bytes of X per block: large enough that the per-block numpy overhead is
-# small, small enough that the block stays in cache between the two products
-# (measured best on a 2-core machine between 4 and 16 MiB; see docs).
-_BLOCK_BYTES = 8 * 2**20
-_MIN_BLOCK = 256
-
-
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    """The BLAS libraries loaded in this process (looked up once)."""
-    return ThreadpoolController()
-
-
-def _balanced_block_size(n_samples: int, block_size: int) -> int:
-    """Shrink ``block_size`` so that the blocks share out evenly on the cores.
-
-    With more than one block, their number is rounded up to a multiple of the
-    available cores (5 blocks on 2 cores would leave one core idle for the
-    last), and the samples are spread evenly over them.
-    """
-    n_blocks = -(-n_samples // max(block_size, 1))
-    if n_blocks <= 1:
-        return max(n_samples, 1)
-    cpus = _available_cpus()
-    n_blocks = -(-n_blocks // cpus) * cpus
-    return -(-n_samples // n_blocks)
-
-
-def _column_block(X, block: slice):
-    """Columns ``block`` of ``X``, sharing ``X``'s memory.
-
-    A view for dense ``X``. For CSC ``X``, a CSC matrix over slices of ``X``'s
-    own ``data`` and ``indices`` (scipy's slicing, and its constructor, would
-    copy them); only the block's ``indptr`` is new. Other sparse formats come
-    as a single block: ``X`` itself.
-    """
-    if not sp.issparse(X):
-        return X[:, block]
-    if block.start == 0 and block.stop == X.shape[1]:
-        return X
-    start, stop = X.indptr[block.start], X.indptr[block.stop]
-    X_b = sp.csc_matrix((X.shape[0], block.stop - block.start), dtype=X.dtype)
-    X_b.data, X_b.indices = X.data[start:stop], X.indices[start:stop]
-    X_b.indptr = X.indptr[block.start : block.stop + 1] - start
-    return X_b
-
-
-def _squared(X_b):
-    """``X_b ∘ X_b``, sharing the sparsity structure of a sparse ``X_b``."""
-    if not sp.issparse(X_b):
-        return np.square(X_b)
-    # X is CSC or CSR here; an empty matrix then takes X_b's own index arrays.
-    squared = (sp.csc_matrix if X_b.format == "csc" else sp.csr_matrix)(X_b.shape)
-    squared.indices, squared.indptr = X_b.indices, X_b.indptr
-    squared.data = np.square(X_b.data)
-    return squared
-
-
-def _XDt(X_b, D: np.ndarray) -> np.ndarray:
-    """``X_b Dᵀ`` of shape (M, K) for a block ``X_b`` (M × N_b), ``D`` (K × N_b).
-
-    For dense ``X_b`` (the transpose of a C-ordered block of rows) it is
-    computed as ``(D X_bᵀ)ᵀ``, the faster of the two BLAS layouts.
-    """
-    if sp.issparse(X_b):
-        return np.asarray(X_b @ D.T)
-    return (D @ X_b.T).T
-
-
-class HessianProduct(Protocol):
-    """``v ↦ H v`` at one point, and ``diagonal()``, the diagonal of ``H``."""
-
-    def __call__(self, v: np.ndarray) -> np.ndarray: ...
-
-    def diagonal(self) -> np.ndarray: ...
-
-
-def with_diagonal(
-    hessp: Callable[[np.ndarray], np.ndarray], diagonal: Callable[[], np.ndarray]
-) -> HessianProduct:
-    """``hessp`` with ``diagonal`` attached as its ``diagonal`` method."""
-    hessp.diagonal = diagonal  # type: ignore[attr-defined]
-    return cast(HessianProduct, hessp)
 
 
 class SoftmaxObjective:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._objective import SoftmaxObjective, with_diagonal
+from .._blocks import with_diagonal
+from .._objective import SoftmaxObjective
 from .._penalties import ElasticNet
 
 Callback = Callable[..., bool | None]
