@@ -35,9 +35,10 @@ from sklearn.utils._array_api import (
 
 from ._array_api import to_numpy
 from ._blocks import HessianProduct, with_diagonal
+from ._objective import ParameterLayout, normalised_weights
 
 
-class ArrayAPISoftmaxObjective:
+class ArrayAPISoftmaxObjective(ParameterLayout):
     """Weighted mean softmax cross-entropy on the device of ``X``.
 
     Parameters
@@ -70,15 +71,12 @@ class ArrayAPISoftmaxObjective:
         fit_intercept: bool,
     ):
         xp, _ = get_namespace(X)
+        dtype = "float32" if X.dtype == xp.float32 else "float64"
+        super().__init__(dtype, X.shape[0], n_classes, fit_intercept)
         self.X, self.xp, self.device = X, xp, device(X)
-        self.dtype = np.dtype("float32" if X.dtype == xp.float32 else "float64")
-        self.n_features, self.n_samples = X.shape
-        self.n_classes = n_classes
-        self.fit_intercept = fit_intercept
-        self.shape = (self.n_features + int(fit_intercept), n_classes)
+        self.n_samples = X.shape[1]
         self.y = np.asarray(y, dtype=np.intp)
-        s = np.asarray(sample_weight, dtype=np.float64)
-        self.sample_weight = (s / s.sum()).astype(self.dtype)
+        self.sample_weight = normalised_weights(sample_weight, self.dtype)
         self._s = xp.asarray(self.sample_weight, device=self.device)
         classes = xp.arange(n_classes, device=self.device)
         labels = xp.asarray(self.y, device=self.device)
@@ -86,15 +84,6 @@ class ArrayAPISoftmaxObjective:
         self._Y = xp.astype(classes[:, None] == labels[None, :], X.dtype)
         self._feature_moments: np.ndarray | None = None
         self._sum_dtype = _max_precision_float_dtype(xp, self.device)
-
-    @property
-    def n_params(self) -> int:
-        """Length of the flat parameter vector."""
-        return self.shape[0] * self.shape[1]
-
-    def unravel(self, theta: np.ndarray) -> np.ndarray:
-        """View (or cast) the flat host ``θ`` as ``W`` of shape ``self.shape``."""
-        return np.asarray(theta, dtype=self.dtype).reshape(self.shape)
 
     @contextlib.contextmanager
     def parallel(self, n_threads: int | None = None):

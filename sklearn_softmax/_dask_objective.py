@@ -44,7 +44,7 @@ import numpy as np
 from dask.delayed import Delayed, delayed
 
 from ._blocks import HessianProduct, with_diagonal
-from ._objective import SoftmaxObjective
+from ._objective import ParameterLayout, SoftmaxObjective
 from ._partial_fit import minibatch_updates
 from ._penalties import ElasticNet
 from ._solvers._base import SolverResult, notify, subdifferential_distance
@@ -153,7 +153,7 @@ def tree_sum(tasks: list[Delayed]) -> Delayed:
     return tasks[0]
 
 
-class DaskSoftmaxObjective:
+class DaskSoftmaxObjective(ParameterLayout):
     """:class:`._objective.SoftmaxObjective`'s interface over dask chunks.
 
     Parameters
@@ -179,25 +179,13 @@ class DaskSoftmaxObjective:
         keep_probabilities=True,
     ):  # fmt: skip
         self.keep_probabilities = keep_probabilities
+        super().__init__(X.dtype, X.shape[1], n_classes, fit_intercept)
         self.X = X
         self.chunks = chunks
-        self.dtype = np.dtype(X.dtype)
-        self.n_samples, self.n_features = X.shape
-        self.n_classes = n_classes
-        self.fit_intercept = fit_intercept
-        self.shape = (self.n_features + int(fit_intercept), n_classes)
+        self.n_samples = X.shape[0]
         self._spec = (n_classes, fit_intercept)
         self._class_shares = class_shares
         self._cache: dict[str, np.ndarray] = {}
-
-    @property
-    def n_params(self) -> int:
-        """Length of the flat parameter vector."""
-        return self.shape[0] * self.shape[1]
-
-    def unravel(self, theta: np.ndarray) -> np.ndarray:
-        """View (or cast) the flat ``θ`` as ``W`` of shape ``self.shape``."""
-        return np.asarray(theta, dtype=self.dtype).reshape(self.shape)
 
     def _broadcast(self, theta: np.ndarray) -> Delayed:
         return delayed(np.asarray(theta, dtype=self.dtype).ravel(), pure=True)

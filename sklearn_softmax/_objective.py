@@ -58,7 +58,40 @@ from ._blocks import (
 from ._core import _logits
 
 
-class SoftmaxObjective:
+class ParameterLayout:
+    """The flat parameter ``θ``: ``W`` of shape ``(M [+ 1], K)`` in C order.
+
+    What every objective (in memory, on a device, over dask chunks) shares:
+    ``dtype``, ``n_features`` (``M``), ``n_classes`` (``K``),
+    ``fit_intercept`` and ``shape``, and the conversions of ``θ``.
+    """
+
+    def __init__(
+        self, dtype, n_features: int, n_classes: int, fit_intercept: bool
+    ) -> None:
+        self.dtype = np.dtype(dtype)
+        self.n_features = n_features
+        self.n_classes = n_classes
+        self.fit_intercept = fit_intercept
+        self.shape = (n_features + int(fit_intercept), n_classes)
+
+    @property
+    def n_params(self) -> int:
+        """Length of the flat parameter vector."""
+        return self.shape[0] * self.shape[1]
+
+    def unravel(self, theta: np.ndarray) -> np.ndarray:
+        """View (or cast) the flat ``θ`` as ``W`` of shape ``self.shape``."""
+        return np.asarray(theta, dtype=self.dtype).reshape(self.shape)
+
+
+def normalised_weights(sample_weight: np.ndarray, dtype) -> np.ndarray:
+    """``ŝ = s / Σ s``, the sum taken in float64, returned in ``dtype``."""
+    s = np.asarray(sample_weight, dtype=np.float64)
+    return (s / s.sum()).astype(dtype)
+
+
+class SoftmaxObjective(ParameterLayout):
     """Weighted mean softmax cross-entropy over row blocks of the samples.
 
     Blocks are evaluated one after the other, or, inside :meth:`parallel`, on a
@@ -92,15 +125,11 @@ class SoftmaxObjective:
         fit_intercept: bool,
         block_size: int | None = None,
     ):
+        super().__init__(X.dtype, X.shape[0], n_classes, fit_intercept)
         self.X = X
-        self.dtype = X.dtype
-        self.n_features, self.n_samples = X.shape
-        self.n_classes = n_classes
-        self.fit_intercept = fit_intercept
-        self.shape = (self.n_features + int(fit_intercept), n_classes)
+        self.n_samples = X.shape[1]
         self.y = np.asarray(y, dtype=np.intp)
-        s = np.asarray(sample_weight, dtype=np.float64)
-        self.sample_weight = (s / s.sum()).astype(self.dtype)
+        self.sample_weight = normalised_weights(sample_weight, self.dtype)
         if block_size is None:
             bytes_per_sample = self.dtype.itemsize * max(self.n_features, n_classes)
             if sp.issparse(X):
@@ -118,15 +147,6 @@ class SoftmaxObjective:
         self._pool: ThreadPoolExecutor | None = None
         self._n_threads = 1
         self._feature_moments: np.ndarray | None = None
-
-    @property
-    def n_params(self) -> int:
-        """Length of the flat parameter vector."""
-        return self.shape[0] * self.shape[1]
-
-    def unravel(self, theta: np.ndarray) -> np.ndarray:
-        """View (or cast) the flat ``θ`` as ``W`` of shape ``self.shape``."""
-        return np.asarray(theta, dtype=self.dtype).reshape(self.shape)
 
     @contextlib.contextmanager
     def parallel(self, n_threads: int | None = None):
