@@ -48,7 +48,6 @@ from ._callbacks import fit_tasks
 from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
 from ._penalties import make_penalty
 from ._solvers import get_solver
-from ._solvers._online import OnlineSGD
 from ._validation import _restore_on_error, encode_labels, warn_if_not_converged
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
@@ -294,13 +293,7 @@ def fit(estimator, X, y, sample_weight=None):
                     objective, penalty, theta0, callback=callback, **options
                 )
         estimator.validation_scores_ = estimator.best_validation_score_ = None
-        estimator._set_fitted(objective.unravel(result.theta), classes)
-        estimator._online_state = OnlineSGD().init(
-            result.theta, objective.shape, weight_seen=total
-        )
-        estimator.n_iter_ = result.n_iter
-        estimator.loss_curve_ = result.losses
-        estimator.converged_ = result.converged
+        estimator._set_solution(result.theta, result, objective, classes, total)
         if tasks is not None:
             tasks.close()
     # The caller of fit, past _dispatch.fit_dask, SoftmaxRegression.fit and

@@ -354,15 +354,8 @@ class SoftmaxRegression(
                 if validation.best_theta is not None:  # else no iteration ran
                     theta = validation.best_theta
                     self.best_validation_score_ = validation.best_score
-            self._set_fitted(objective.unravel(theta), classes)
+            self._set_solution(theta, result, objective, classes, s.sum())
             to_input_namespace(self, X, y)
-            # partial_fit continues from here, fit's data counted in the stream.
-            self._online_state = OnlineSGD().init(
-                theta, objective.shape, weight_seen=s.sum()
-            )
-            self.n_iter_ = result.n_iter
-            self.loss_curve_ = result.losses
-            self.converged_ = result.converged
             if tasks is not None:
                 tasks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.
@@ -390,6 +383,22 @@ class SoftmaxRegression(
             coef = coef[1:] - coef[:1]
             intercept = intercept[1:] - intercept[:1]
         return {"classes_": classes, "coef_": coef, "intercept_": intercept}
+
+    def _set_solution(self, theta, result, objective, classes, weight) -> None:
+        """Set the fitted attributes of a fit that ended at ``θ``.
+
+        ``θ`` is ``result``'s last iterate or the best validated one;
+        ``weight``, the data's total weight, counts in the stream of a later
+        :meth:`partial_fit`.
+        """
+        self._set_fitted(objective.unravel(theta), classes)
+        # partial_fit continues from here, fit's data counted in the stream.
+        self._online_state = OnlineSGD().init(
+            theta, objective.shape, weight_seen=weight
+        )
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = result.losses
+        self.converged_ = result.converged
 
     def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
         for name, value in self._fitted_attributes(W, classes).items():
