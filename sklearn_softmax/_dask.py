@@ -49,6 +49,7 @@ from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
 from ._penalties import make_penalty
 from ._solvers import get_solver
 from ._validation import _restore_on_error, encode_labels, warn_if_not_converged
+from ._warm_start import initial_theta
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
 PERSIST_SHARE = 0.5
@@ -264,7 +265,7 @@ def fit(estimator, X, y, sample_weight=None):
             if estimator.verbose
             else None
         )
-        theta0 = estimator._initial_theta(objective, classes)
+        theta0 = initial_theta(estimator, objective, classes)
         # The hooks get no X and y: the data stay on the cluster.
         tasks = fit_tasks(
             estimator,

@@ -316,7 +316,8 @@ class SoftmaxRegression(
             make = SoftmaxObjective if inputs is None else ArrayAPISoftmaxObjective
             objective = make(X.T, y_index, classes.shape[0], s, self.fit_intercept)
             solver = array_api_solver(self, solver, objective)
-            theta0 = self._initial_theta(objective, classes)
+            # The previous solution under warm_start, else the best constant.
+            theta0 = initial_theta(self, objective, classes)
             callback = (
                 functools.partial(self._print_iteration, solver.name)
                 if self.verbose
@@ -365,14 +366,6 @@ class SoftmaxRegression(
     @staticmethod
     def _print_iteration(solver: str, n_iter: int, value: float) -> None:
         print(f"[{solver}] iteration {n_iter:4d}  objective {value:.10e}")
-
-    def _initial_theta(self, objective: SoftmaxObjective, classes: np.ndarray):
-        """The previous solution under ``warm_start``, else the best constant.
-
-        See :mod:`._warm_start`: a superset of the previous classes keeps
-        their columns and adds new ones.
-        """
-        return initial_theta(self, objective, classes)
 
     def _fitted_attributes(self, W: np.ndarray, classes: np.ndarray) -> dict:
         """``classes_``, ``coef_`` and ``intercept_`` of the parameter ``W``."""
