@@ -23,8 +23,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._array_api import to_numpy
-from ._solvers._base import SolverResult, notify, subdifferential_distance
-from ._solvers._saga import _POWER_ITERATIONS, SAGA, STEP_FACTOR
+from ._solvers._saga import _POWER_ITERATIONS, SAGA, STEP_FACTOR, saga_epochs
 
 
 class ArrayAPISAGA(SAGA):
@@ -99,25 +98,17 @@ class ArrayAPISAGA(SAGA):
             X, Y = xp.take(X, keep, axis=1), xp.take(Y, keep, axis=1)
             s = xp.take(s, keep)
 
-        def measure(g, theta):
-            G, W = g.reshape(objective.shape), objective.unravel(theta)
-            return subdifferential_distance(G, W, penalty, M)
+        def reset(W):
+            """``f``, SAGA's memory (table, ``ḡ``) and the host gradient at ``W``.
 
-        def table_at(W):
-            """``f``, the residuals and ``ḡ`` at ``W`` (the samples left out
-            have no weight: ``f`` is the full one)."""
+            The samples left out have no weight: ``f`` is the full one.
+            """
             f, R = objective.residuals(W, X, Y, s)
-            return f, R, objective.backward(R * s, X)
+            g_bar = objective.backward(R * s, X)
+            return f, (R, g_bar), to_numpy(g_bar).ravel()
 
-        theta = np.asarray(theta0, dtype=objective.dtype).copy()
-        W = objective.to_device(theta)
-        f, table, g_bar = table_at(W)
-        F_start = f + penalty.value(objective.unravel(theta)[:M])
-        losses: list[float] = []
-        stopped = False
-        n_iter, converged = 0, measure(to_numpy(g_bar).ravel(), theta) <= tol
-        while not converged and n_iter < max_iter:
-            start_W = W
+        def epoch(W, memory, step):
+            table, g_bar = memory
             order = rng.permutation(active)
             batches = [np.sort(order[a : a + b]) for a in range(0, n, b)]
             positions = np.searchsorted(active, np.concatenate(batches))
@@ -139,27 +130,13 @@ class ArrayAPISAGA(SAGA):
                 W = self._proximal_step(xp, W, direction, penalty, step, M)
                 start = stop
             back = xp.asarray(np.argsort(positions), device=device)
-            table = xp.take(T, back, axis=1)
-            theta = np.asarray(to_numpy(W), dtype=objective.dtype).ravel()
-            f, g = objective.value_and_grad(theta)
-            F = f + penalty.value(objective.unravel(theta)[:M])
-            if not F <= F_start:
-                # Worse than the start (or not finite): the step was too long.
-                # Redo the epoch from where it began, with half the step.
-                W, step = start_W, step / 2
-                f, table, g_bar = table_at(W)
-                continue
-            n_iter += 1
-            losses.append(F)
-            if notify(callback, n_iter, losses[-1], theta):
-                stopped, message = True, "stopped by the callback"
-                break
-            converged = measure(g, theta) <= tol
-        theta = np.asarray(to_numpy(W), dtype=objective.dtype).ravel()
-        if not stopped:
-            message = (
-                f"optimality measure <= tol={tol}"
-                if converged
-                else f"reached max_iter={max_iter}"
-            )
-        return SolverResult(theta, n_iter, converged, losses, message, stopped)
+            return W, (xp.take(T, back, axis=1), g_bar)
+
+        def to_host(W) -> np.ndarray:
+            return np.asarray(to_numpy(W), dtype=objective.dtype).ravel()
+
+        W0 = objective.to_device(np.asarray(theta0, dtype=objective.dtype))
+        return saga_epochs(
+            objective, penalty, W0, step, reset, epoch, to_host,
+            tol=tol, max_iter=max_iter, callback=callback,
+        )  # fmt: skip

@@ -67,6 +67,8 @@ iterations. ``"sgd"`` is there to reach the exact minimiser by the updates of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
@@ -163,7 +165,7 @@ class SAGA(Solver):
 
     def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
         rng = check_random_state(self.random_state)
-        M, K = objective.n_features, objective.n_classes
+        K = objective.n_classes
         s = objective.sample_weight
         active = np.flatnonzero(s > 0)
         n = active.shape[0]
@@ -171,19 +173,14 @@ class SAGA(Solver):
         step = self.step_size(objective, penalty, n, b, rng)
         gather = _row_gatherer(objective.X)
 
-        def measure(g, theta):
-            G, W = g.reshape(objective.shape), objective.unravel(theta)
-            return subdifferential_distance(G, W, penalty, M)
+        def reset(theta):
+            """``f``, SAGA's memory (table, ``ḡ``) and the gradient at ``θ``."""
+            f, table = objective.residuals(theta)
+            g_bar = objective.backward(table * s)
+            return f, (table, g_bar), g_bar
 
-        theta = np.asarray(theta0, dtype=objective.dtype).copy()
-        f, table = objective.residuals(theta)
-        g_bar = objective.backward(table * s)
-        F_start = f + penalty.value(objective.unravel(theta)[:M])
-        losses: list[float] = []
-        stopped = False
-        n_iter, converged = 0, measure(g_bar, theta) <= tol
-        while not converged and n_iter < max_iter:
-            start_theta = theta
+        def epoch(theta, memory, step):
+            table, g_bar = memory
             order = rng.permutation(active)
             for start in range(0, n, b):
                 idx = np.sort(order[start : start + b])
@@ -203,25 +200,73 @@ class SAGA(Solver):
                 direction = g_bar + (n / idx.shape[0]) * correction
                 g_bar += correction
                 theta = proximal_step(objective, theta, direction, penalty, step)
-            f, g = objective.value_and_grad(theta)
-            F = f + penalty.value(objective.unravel(theta)[:M])
-            if not F <= F_start:
-                # Worse than the start (or not finite): the step was too long.
-                # Redo the epoch from where it began, with half the step.
-                theta, step = start_theta, step / 2
-                f, table = objective.residuals(theta)
-                g_bar = objective.backward(table * s)
-                continue
-            n_iter += 1
-            losses.append(F)
-            if notify(callback, n_iter, losses[-1], theta):
-                stopped, message = True, "stopped by the callback"
-                break
-            converged = measure(g, theta) <= tol
-        if not stopped:
-            message = (
-                f"optimality measure <= tol={tol}"
-                if converged
-                else f"reached max_iter={max_iter}"
-            )
-        return SolverResult(theta, n_iter, converged, losses, message, stopped)
+            return theta, (table, g_bar)
+
+        theta0 = np.asarray(theta0, dtype=objective.dtype).copy()
+        return saga_epochs(
+            objective, penalty, theta0, step, reset, epoch, lambda theta: theta,
+            tol=tol, max_iter=max_iter, callback=callback,
+        )  # fmt: skip
+
+
+def saga_epochs(
+    objective,
+    penalty,
+    x0,
+    step: float,
+    reset: Callable,
+    epoch: Callable,
+    to_host: Callable[..., np.ndarray],
+    *,
+    tol: float,
+    max_iter: int,
+    callback=None,
+) -> SolverResult:
+    """SAGA's epochs and stopping rule, whatever the iterate's array type.
+
+    ``x`` is the iterate the steps update (``θ`` on the host, or ``W`` on a
+    device); ``to_host(x)`` is ``θ``. ``reset(x)`` returns the loss at ``x``,
+    SAGA's memory there (the table of residuals and ``ḡ``) and the gradient
+    as a host vector; ``epoch(x, memory, step)`` takes one epoch of minibatch
+    steps and returns the new ``x`` and memory. After each epoch ``F`` and
+    the optimality measure are evaluated on the host; an epoch that ends
+    above the starting ``F`` is redone from where it began with half the
+    step.
+    """
+    M = objective.n_features
+
+    def measure(g, theta):
+        G, W = g.reshape(objective.shape), objective.unravel(theta)
+        return subdifferential_distance(G, W, penalty, M)
+
+    theta = to_host(x0)
+    f, memory, g = reset(x0)
+    F_start = f + penalty.value(objective.unravel(theta)[:M])
+    x, losses, stopped = x0, [], False
+    n_iter, converged = 0, measure(g, theta) <= tol
+    while not converged and n_iter < max_iter:
+        start_x = x
+        x, memory = epoch(x, memory, step)
+        theta = to_host(x)
+        f, g = objective.value_and_grad(theta)
+        F = f + penalty.value(objective.unravel(theta)[:M])
+        if not F <= F_start:
+            # Worse than the start (or not finite): the step was too long.
+            # Redo the epoch from where it began, with half the step.
+            x, step = start_x, step / 2
+            f, memory, _ = reset(x)
+            continue
+        n_iter += 1
+        losses.append(F)
+        if notify(callback, n_iter, losses[-1], theta):
+            stopped, message = True, "stopped by the callback"
+            break
+        converged = measure(g, theta) <= tol
+    theta = to_host(x)
+    if not stopped:
+        message = (
+            f"optimality measure <= tol={tol}"
+            if converged
+            else f"reached max_iter={max_iter}"
+        )
+    return SolverResult(theta, n_iter, converged, losses, message, stopped)
