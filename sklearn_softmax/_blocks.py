@@ -3,8 +3,9 @@
 The helpers of :mod:`._objective` (and of the objectives of the optional
 edges): how ``X`` (``M × N``, features by samples) is cut into column blocks
 that share its memory, the two products every block needs, the cores
-available and the BLAS libraries loaded, and the protocol of a
-Hessian-vector product that also gives the Hessian's diagonal.
+available and the BLAS libraries loaded, the protocol of a
+Hessian-vector product that also gives the Hessian's diagonal, and a block's
+whole Hessian (for the out-of-core Newton steps of ``partial_fit``).
 """
 
 from __future__ import annotations
@@ -92,6 +93,69 @@ def _XDt(X_b, D: np.ndarray) -> np.ndarray:
     if sp.issparse(X_b):
         return np.asarray(X_b @ D.T)
     return (D @ X_b.T).T
+
+
+def _dense(A) -> np.ndarray:
+    return A.toarray() if sp.issparse(A) else np.asarray(A)
+
+
+def block_hessian(
+    X_b, P: np.ndarray, s_b: np.ndarray, fit_intercept: bool
+) -> np.ndarray:
+    r"""``Σ_n ŝ_n x̃_n x̃_nᵀ ⊗ (diag(p_n) − p_n p_nᵀ)`` over a block, float64.
+
+    The Hessian of the block's share of ``f`` in ``θ``'s layout (entry
+    ``(m K + k, m' K + k')``), ``x̃_n = (x_n, 1)`` with an intercept. With
+    ``Z`` the rows ``x̃_n ⊗ p_n`` (``N_b × (M + 1) K``, sparse for sparse
+    ``X_b``) it is ``Zᵀ ŝ X̃`` on the diagonal blocks ``k = k'`` minus
+    ``Zᵀ ŝ Z``: two products per slice of rows, slices of about 4 MiB of
+    ``Z``.
+
+    Parameters
+    ----------
+    X_b : {ndarray, sparse matrix} of shape (M, N_b)
+        The block's samples as columns.
+    P : ndarray of shape (K, N_b)
+        Their probabilities ``S``.
+    s_b : ndarray of shape (N_b,)
+        Their (normalised) weights.
+    fit_intercept : bool
+        Whether ``θ`` holds an intercept row.
+    """
+    K, N_b = P.shape
+    Mp = X_b.shape[0] + int(fit_intercept)
+    d = Mp * K
+    H = np.zeros((Mp, K, Mp, K))
+    rows = max(1, 2**19 // d)
+    for a in range(0, N_b, rows):
+        Xt = X_b[:, a : a + rows].T  # N × M, a view (or a sparse copy)
+        Pt = np.asarray(P[:, a : a + rows].T, dtype=np.float64)
+        Pt /= Pt.sum(axis=1, keepdims=True)  # float32 sums: H stays PSD
+        if sp.issparse(Xt):
+            Xt = Xt.tocsr().astype(np.float64)
+            if fit_intercept:
+                Xt = sp.hstack([Xt, np.ones((Xt.shape[0], 1))], format="csr")
+            nnz_rows = np.repeat(np.arange(Xt.shape[0]), np.diff(Xt.indptr))
+            Z = sp.csr_matrix(
+                (
+                    (Xt.data[:, None] * Pt[nnz_rows]).ravel(),
+                    (Xt.indices[:, None] * K + np.arange(K)).ravel(),
+                    Xt.indptr * K,
+                ),
+                shape=(Xt.shape[0], d),
+            )
+            sZ = Z.multiply(s_b[a : a + rows, None]).tocsr()
+        else:
+            if fit_intercept:
+                Xt = np.hstack([Xt, np.ones((Xt.shape[0], 1), dtype=Xt.dtype)])
+            Xt = np.asarray(Xt, dtype=np.float64)
+            Z = (Xt[:, :, None] * Pt[:, None, :]).reshape(Xt.shape[0], d)
+            sZ = Z * s_b[a : a + rows, None]
+        H -= _dense(sZ.T @ Z).reshape(Mp, K, Mp, K)
+        diagonal = _dense(sZ.T @ Xt).reshape(Mp, K, Mp)
+        k = np.arange(K)
+        H[:, k, :, k] += diagonal.transpose(1, 0, 2)
+    return H.reshape(d, d)
 
 
 class HessianProduct(Protocol):

@@ -48,6 +48,7 @@ from ._callbacks import fit_tasks
 from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
 from ._penalties import make_penalty
 from ._solvers import get_solver
+from ._solvers._online_newton import OnlineNewton, check_newton_problem
 from ._validation import _restore_on_error, encode_labels, warn_if_not_converged
 from ._warm_start import initial_theta
 
@@ -285,6 +286,8 @@ def fit(estimator, X, y, sample_weight=None):
         with _blas_controller().limit(limits=1, user_api="blas"):
             if solver.stochastic:
                 online = estimator._online_solver()
+                if isinstance(online, OnlineNewton):
+                    check_newton_problem(objective.n_params, penalty.smooth)
                 result = online_epochs(
                     objective, penalty, theta0, online, estimator.batch_size,
                     callback=callback, **options,

@@ -45,10 +45,10 @@ from dask.delayed import Delayed, delayed
 
 from ._blocks import HessianProduct, with_diagonal
 from ._objective import ParameterLayout, SoftmaxObjective
-from ._partial_fit import minibatch_updates
 from ._penalties import ElasticNet
 from ._solvers._base import SolverResult, notify, subdifferential_distance
 from ._solvers._online import OnlineSGD
+from ._solvers._online_newton import OnlineNewton
 
 #: Partial sums added per task of the reduction tree.
 FAN_IN = 8
@@ -275,16 +275,14 @@ def _fixed_penalty(penalty: ElasticNet, weight_seen: float) -> ElasticNet:
 
 def _stream_chunk(state, X_b, y_b, s_b, solver, penalty, batch_size, spec):
     penalty_for = functools.partial(_fixed_penalty, penalty)
-    return minibatch_updates(
-        solver, state, X_b, y_b, s_b, *spec, batch_size, penalty_for
-    )
+    return solver.run_chunk(state, X_b, y_b, s_b, *spec, batch_size, penalty_for)
 
 
 def online_epochs(
     objective: DaskSoftmaxObjective,
     penalty: ElasticNet,
     theta0: np.ndarray,
-    solver: OnlineSGD,
+    solver: OnlineSGD | OnlineNewton,
     batch_size: int,
     *,
     tol: float,
@@ -293,7 +291,7 @@ def online_epochs(
 ) -> SolverResult:
     """Epochs of minibatch updates, streamed over the chunks in their order.
 
-    Each epoch passes the state of :class:`._solvers._online.OnlineSGD`
+    Each epoch passes the state of ``partial_fit``'s solver
     through one task per chunk (the chunk's rows in order, ``batch_size`` per
     update), each batch stepping on its mean loss plus ``penalty``, the
     penalty of ``fit``'s objective. After each epoch, one more pass evaluates

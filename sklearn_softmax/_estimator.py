@@ -39,7 +39,7 @@ from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver
-from ._solvers._online import LEARNING_RATES, OnlineSGD
+from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
 from ._validation import (
     _restore_on_error,
@@ -122,13 +122,19 @@ class SoftmaxRegression(
         Print the objective after every iteration when positive.
     batch_size : int, default=32
         Samples per minibatch of ``solver="sgd"`` and of :meth:`partial_fit`
-        (which splits each chunk into batches of this size).
+        (which splits each chunk into batches of this size). With
+        ``learning_rate="newton"``, rows per Newton step, counted across
+        calls: set it to the number of rows of one pass over the data.
     learning_rate : str, default="adagrad"
         Step schedule of :meth:`partial_fit` (``fit`` ignores it: SAGA's step
         follows from the data): ``SGDClassifier``'s ``"constant"``,
         ``"optimal"``, ``"invscaling"``, ``"adaptive"``, or ``"adagrad"``, a
         step per coefficient, ``eta0`` over the root of its summed squared
-        gradients (see the user guide's page on online learning).
+        gradients, or ``"newton"``: one Newton step per ``batch_size`` rows,
+        with a line search over the next window, for several passes over a
+        data set of known size and models of at most 2,048 parameters
+        (``(n_features + 1) * n_classes``), L2 penalty only (see the user
+        guide's page on online learning).
     eta0 : float or "auto", default="auto"
         Base step. ``"auto"``: ``0.3`` for ``"adagrad"`` (suited to
         standardised features), else ``2 / mean ||x||²`` over the first batch
@@ -212,7 +218,7 @@ class SoftmaxRegression(
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions(set(LEARNING_RATES))],
+        "learning_rate": [StrOptions({*LEARNING_RATES, "newton"})],
         "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, None, None, closed="neither")],
         "early_stopping": ["boolean"],
@@ -386,7 +392,7 @@ class SoftmaxRegression(
         """
         self._set_fitted(objective.unravel(theta), classes)
         # partial_fit continues from here, fit's data counted in the stream.
-        self._online_state = OnlineSGD().init(
+        self._online_state = self._online_solver().init(
             theta, objective.shape, weight_seen=weight
         )
         self.n_iter_ = result.n_iter

@@ -53,6 +53,7 @@ from ._blocks import (
     _column_block,
     _squared,
     _XDt,
+    block_hessian,
     with_diagonal,
 )
 from ._core import _logits
@@ -327,6 +328,22 @@ class SoftmaxObjective(ParameterLayout):
             return self._sum_gradients(self._map_blocks(kernel, probas)).ravel()
 
         return f, G.ravel(), with_diagonal(hessp, diagonal)
+
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
+        """The whole Hessian of ``f`` at ``θ``, ``(n_params, n_params)`` float64.
+
+        ``n_params²`` numbers: for the out-of-core Newton steps of
+        ``partial_fit`` on small models; the solvers of ``fit`` use
+        :meth:`value_grad_hessp`.
+        """
+        W = self.unravel(theta)
+
+        def kernel(block):
+            X_b, S = self._block_logits(W, block)
+            S /= self._block_loss(S, block)[1]
+            return block_hessian(X_b, S, self.sample_weight[block], self.fit_intercept)
+
+        return sum(self._map_blocks(kernel))
 
     def _evaluate(self, theta: np.ndarray, keep_proba: bool):
         W = self.unravel(theta)

@@ -33,7 +33,6 @@ last iterate (whose zeros are exact).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -41,9 +40,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ._array_api import numpy_only
-from ._objective import SoftmaxObjective
-from ._penalties import ElasticNet, make_penalty
+from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
+from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
 from ._validation import _restore_on_error, combined_weights
 from ._warm_start import constant_intercept, previous_solution
 
@@ -107,7 +106,12 @@ class PartialFitMixin:
     tol: float
     verbose: int
 
-    def _online_solver(self) -> OnlineSGD:
+    def _smooth_penalty(self) -> bool:
+        return self.l1_ratio == 0 or bool(np.isinf(self.C))
+
+    def _online_solver(self) -> OnlineSGD | OnlineNewton:
+        if self.learning_rate == "newton":
+            return OnlineNewton()
         return OnlineSGD(
             learning_rate=self.learning_rate,
             eta0=self.eta0,
@@ -180,18 +184,18 @@ class PartialFitMixin:
             check_classification_targets(y)
             y_index = label_indices(y, all_classes)
             s = combined_weights(sample_weight, self.class_weight, all_classes, y_index)
-            state: OnlineState | None = getattr(self, "_online_state", None)
+            state: OnlineState | NewtonState | None
+            state = getattr(self, "_online_state", None)
             K = all_classes.shape[0]
             state = self._partial_fit_pass(X, y_index, s, K, state)
-            smooth = self.l1_ratio == 0 or np.isinf(self.C)
-            self._set_fitted(state.solution(smooth), all_classes)
+            self._set_fitted(state.solution(self._smooth_penalty()), all_classes)
             self.n_iter_ = state.n_passes
             self.loss_curve_ = list(state.losses)
             self.converged_ = False
             self._online_state = state
         return self
 
-    def _start_state(self, X, y_index, s, K) -> OnlineState:
+    def _start_state(self, X, y_index, s, K) -> OnlineState | NewtonState:
         """The state before the first update: ``fit``'s solution, or a constant."""
         shape = (X.shape[1] + int(self.fit_intercept), K)
         if hasattr(self, "coef_"):  # fitted by fit, without an online state
@@ -206,81 +210,21 @@ class PartialFitMixin:
                 W[-1] = constant_intercept(y_index, s, K)
         return self._online_solver().init(W.ravel(), shape)
 
-    def _partial_fit_pass(self, X, y_index, s, K, state) -> OnlineState:
+    def _partial_fit_pass(self, X, y_index, s, K, state) -> OnlineState | NewtonState:
+        solver = self._online_solver()
         if state is None:
             state = self._start_state(X, y_index, s, K)
-        solver = self._online_solver()
+        elif not isinstance(state, solver.state_type):  # learning_rate changed
+            W = state.solution(self._smooth_penalty())
+            state = solver.init(W.ravel(), W.shape, weight_seen=state.weight_seen)
+        if isinstance(solver, OnlineNewton):
+            n_params = (X.shape[1] + int(self.fit_intercept)) * K
+            check_newton_problem(n_params, self._smooth_penalty())
         penalty_for = functools.partial(make_penalty, self.C, self.l1_ratio)
-        state = minibatch_updates(
-            solver,
-            state,
-            X,
-            y_index,
-            s,
-            K,
-            self.fit_intercept,
-            self.batch_size,
-            penalty_for,
+        state = solver.run_chunk(
+            state, X, y_index, s, K, self.fit_intercept, self.batch_size, penalty_for
         )
         state, loss = solver.end_pass(state)
         if self.verbose:
             print(f"[partial_fit] pass {state.n_passes:4d}  mean batch loss {loss:.6e}")
         return state
-
-
-def minibatch_updates(
-    solver: OnlineSGD,
-    state: OnlineState,
-    X,
-    y_index: np.ndarray,
-    s: np.ndarray,
-    n_classes: int,
-    fit_intercept: bool,
-    batch_size: int,
-    penalty_for: Callable[[float], ElasticNet],
-) -> OnlineState:
-    """One update per minibatch of ``batch_size`` rows of ``X``, in order.
-
-    Parameters
-    ----------
-    solver : OnlineSGD
-        The online solver.
-    state : OnlineState
-        The state before the first batch (left unchanged).
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        The rows, cast batch by batch to the dtype of ``state.theta``.
-    y_index : ndarray of shape (n_samples,)
-        Class indices.
-    s : ndarray of shape (n_samples,)
-        Combined sample weights; batches without weight are skipped.
-    n_classes : int
-        ``K``.
-    fit_intercept : bool
-        Whether ``θ`` holds an intercept row.
-    batch_size : int
-        Rows per minibatch.
-    penalty_for : callable
-        The penalty of a batch, from the total weight seen once it is added.
-
-    Returns
-    -------
-    state : OnlineState
-        The state after the last batch; the pass is not closed.
-    """
-    dtype = state.theta.dtype
-    n = X.shape[0]
-    for start in range(0, n, batch_size):
-        rows = slice(start, min(start + batch_size, n))
-        s_b = s[rows]
-        weight = float(s_b.sum())
-        if not weight > 0:
-            continue
-        X_b = X[rows]
-        if X_b.dtype != dtype:  # the first chunk's dtype, batch by batch
-            X_b = X_b.astype(dtype)
-        batch = SoftmaxObjective(
-            X_b.T, y_index[rows], n_classes, s_b, fit_intercept, block_size=n
-        )
-        penalty = penalty_for(state.weight_seen + weight)
-        state = solver.update(state, batch, penalty, weight)
-    return state

@@ -198,6 +198,19 @@ def test_sgd_equals_a_partial_fit_loop_over_the_chunks(client, data):
     assert_allclose(model.intercept_, expected.intercept_, rtol=1e-10)
 
 
+def test_sgd_with_newton_windows_of_every_row_reaches_the_minimiser(client, data):
+    # learning_rate="newton", one window per epoch: Newton's method on fit's
+    # objective, one pass over the chunks per step.
+    X, y = data
+    best = SoftmaxRegression(tol=1e-10).fit(X, y)
+    model = SoftmaxRegression(
+        solver="sgd", learning_rate="newton", batch_size=y.shape[0], tol=1e-8
+    )
+    model.fit(da.from_array(X, chunks=((37, 100, 63), 6)), y)
+    assert model.n_iter_ < 15
+    assert_allclose(model.coef_, best.coef_, rtol=1e-7, atol=1e-9)
+
+
 def test_sgd_approaches_the_minimiser(client, data):
     X, y = data
     best = SoftmaxRegression(tol=1e-8).fit(X, y).loss_curve_[-1]

@@ -10,6 +10,7 @@ from sklearn.datasets import load_iris
 
 from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
 from sklearn_softmax._solvers._online import OnlineState
+from sklearn_softmax._solvers._online_newton import NewtonState
 
 sio = pytest.importorskip("skops.io")
 
@@ -22,6 +23,7 @@ def type_name(cls) -> str:
 #: sparse coef_'s scipy type (read by scipy.sparse.load_npz, without pickle).
 ESTIMATOR = type_name(SoftmaxRegression)
 STATE = type_name(OnlineState)
+NEWTON_STATE = type_name(NewtonState)
 CSR = type_name(sp.csr_matrix)
 CASES = {
     "fit": ({ESTIMATOR, STATE}, lambda X, y: SoftmaxRegression().fit(X, y)),
@@ -39,6 +41,14 @@ CASES = {
         {ESTIMATOR, STATE},
         lambda X, y: (
             SoftmaxRegression()
+            .partial_fit(X[::2], y[::2], classes=[0, 1, 2])
+            .partial_fit(X[1::2], y[1::2])
+        ),
+    ),
+    "partial_fit-newton": (  # a window half full: its sums are in the file
+        {ESTIMATOR, NEWTON_STATE},
+        lambda X, y: (
+            SoftmaxRegression(learning_rate="newton", batch_size=100)
             .partial_fit(X[::2], y[::2], classes=[0, 1, 2])
             .partial_fit(X[1::2], y[1::2])
         ),
@@ -79,14 +89,20 @@ def test_round_trip_trusts_the_package_types_and_predicts_alike(iris, case, tmp_
         assert_array_equal(getattr(loaded, method)(X), getattr(model, method)(X))
 
 
-def test_partial_fit_continues_from_the_loaded_state(iris, tmp_path):
+@pytest.mark.parametrize(
+    "learning_rate, state_type", [("adagrad", OnlineState), ("newton", NewtonState)]
+)
+def test_partial_fit_continues_from_the_loaded_state(
+    iris, tmp_path, learning_rate, state_type
+):
     X, y = iris
-    model = SoftmaxRegression().partial_fit(X[::2], y[::2], classes=[0, 1, 2])
+    model = SoftmaxRegression(learning_rate=learning_rate, batch_size=100)
+    model.partial_fit(X[::2], y[::2], classes=[0, 1, 2])
     path = tmp_path / "model.skops"
     sio.dump(model, path)
-    loaded = sio.load(path, trusted=[ESTIMATOR, STATE])
+    loaded = sio.load(path, trusted=[ESTIMATOR, type_name(state_type)])
 
-    for field in dataclasses.fields(OnlineState):
+    for field in dataclasses.fields(state_type):
         assert_array_equal(
             getattr(loaded._online_state, field.name),
             getattr(model._online_state, field.name),
