@@ -122,19 +122,15 @@ class SoftmaxRegression(
         Print the objective after every iteration when positive.
     batch_size : int, default=32
         Samples per minibatch of ``solver="sgd"`` and of :meth:`partial_fit`
-        (which splits each chunk into batches of this size). With
-        ``learning_rate="newton"``, rows per Newton step, counted across
-        calls: set it to the number of rows of one pass over the data.
+        (batches of each chunk); ``learning_rate="newton"``: rows per step.
     learning_rate : str, default="adagrad"
-        Step schedule of :meth:`partial_fit` (``fit`` ignores it: SAGA's step
-        follows from the data): ``SGDClassifier``'s ``"constant"``,
+        Step schedule of :meth:`partial_fit` and of ``solver="sgd"`` on dask
+        input (SAGA's step in memory follows from the data): ``"constant"``,
         ``"optimal"``, ``"invscaling"``, ``"adaptive"``, or ``"adagrad"``, a
         step per coefficient, ``eta0`` over the root of its summed squared
-        gradients, or ``"newton"``: one Newton step per ``batch_size`` rows,
-        with a line search over the next window, for several passes over a
-        data set of known size and models of at most 2,048 parameters
-        (``(n_features + 1) * n_classes``), L2 penalty only (see the user
-        guide's page on online learning).
+        gradients, or ``"newton"``: a Newton step per ``batch_size`` rows
+        (set it to a pass over the data), L2 only, at most 2,048
+        ``(n_features + 1) * n_classes`` (see the user guide's online page).
     eta0 : float or "auto", default="auto"
         Base step. ``"auto"``: ``0.3`` for ``"adagrad"`` (suited to
         standardised features), else ``2 / mean ||x||²`` over the first batch

@@ -92,9 +92,8 @@ On digits few passes are few updates (84 per pass of 1,347 rows): the stream
 is still far from the minimiser after 5 or 10, and the ratio is decided by a
 handful of confidently misclassified test samples; it takes about 40 passes
 to be within 2% for every shuffle. On the 10⁶ rows of
-``benchmarks/bench_stream.py`` one pass is enough. For several passes over a
-data set of known size, :mod:`._online_newton` takes one Newton step per
-pass (within 0.3% after 5).
+``benchmarks/bench_stream.py`` one pass is enough. :mod:`._online_newton`
+takes a Newton step per pass instead: within 0.3% after 5.
 """
 
 from __future__ import annotations
@@ -380,8 +379,7 @@ class OnlineSGD:
         batch_size : int
             Rows per minibatch.
         penalty_for : callable
-            The penalty of a batch, from the total weight seen once it is
-            added.
+            The penalty of a batch, from the total weight seen with it.
 
         Returns
         -------
