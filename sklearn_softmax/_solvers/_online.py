@@ -92,8 +92,7 @@ On digits few passes are few updates (84 per pass of 1,347 rows): the stream
 is still far from the minimiser after 5 or 10, and the ratio is decided by a
 handful of confidently misclassified test samples; it takes about 40 passes
 to be within 2% for every shuffle. On the 10⁶ rows of
-``benchmarks/bench_stream.py`` one pass is enough. :mod:`._online_newton`
-takes a Newton step per pass instead: within 0.3% after 5.
+``benchmarks/bench_stream.py`` one pass is enough (digits: see :mod:`._online_newton`).
 """
 
 from __future__ import annotations
