@@ -29,9 +29,6 @@ import os
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import argparse  # noqa: E402
-import datetime  # noqa: E402
-import platform  # noqa: E402
-import shlex  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -39,13 +36,13 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
+from bench_fit import machine_info, write_report  # noqa: E402
 from scipy.special import logsumexp  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-import sklearn_softmax  # noqa: E402
 from sklearn_softmax import SoftmaxRegression  # noqa: E402
 from sklearn_softmax._array_api import to_numpy  # noqa: E402
 from sklearn_softmax._array_api_objective import ArrayAPISoftmaxObjective  # noqa: E402
@@ -193,16 +190,11 @@ def run(args) -> tuple[str, list[str]]:
             f"{'–' if n_passes is None else n_passes} | {gap:.1e} | "
             f"{ratios[0]} | {ratios[1]} |"
         )
-    command = shlex.join(["python", "benchmarks/bench_array_api.py", *args.argv])
     header = [
-        f"- date: {datetime.date.today().isoformat()}",
-        f"- command: `{command}`",
+        *machine_info([__file__, *args.argv]),
         f"- device: {device}"
         + (f" ({torch.cuda.get_device_name()})" if device.startswith("cuda") else "")
-        + f"; CPU {platform.processor() or platform.machine()}, "
-        f"os.cpu_count() = {os.cpu_count()}, torch threads {torch.get_num_threads()}",
-        f"- torch {torch.__version__}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, sklearn_softmax {sklearn_softmax.__version__}",
+        + f"; torch {torch.__version__}, {torch.get_num_threads()} threads",
         f"- data: make_classification {args.n_samples:,} × {args.n_features}, "
         f"{args.n_classes} classes, standardised, float32 torch tensors; C={C}, "
         f"max_iter={args.max_iter}; fit time best of {args.repeats} (interleaved)",
@@ -234,15 +226,9 @@ def main(argv=None) -> None:
     args.n_features = args.n_features or (100 if args.quick else 200)
     args.repeats = args.repeats or (2 if args.quick else 3)
     device, lines = run(args)
-    text = "\n".join(lines) + "\n"
-    print(text)
     out = args.output_dir or Path(__file__).parent / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    device = device.replace(":", "")
     suffix = "-quick" if args.quick else ""
-    path = out / f"{datetime.date.today().isoformat()}-array-api-{device}{suffix}.md"
-    path.write_text(text)
-    print(f"written to {path}")
+    write_report(lines, out, f"array-api-{device.replace(':', '')}{suffix}")
 
 
 if __name__ == "__main__":

@@ -18,14 +18,21 @@ Run ``python benchmarks/bench_cv.py`` (a few minutes); see benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
-from bench_fit import cpu_snapshot, fmt_ratio, fmt_time, foreign_load, log, machine_info
+from bench_fit import (
+    cpu_snapshot,
+    fmt_ratio,
+    fmt_time,
+    foreign_load,
+    log,
+    machine_info,
+    write_report,
+)
 from bench_l1 import make_text_like
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
@@ -157,12 +164,7 @@ def main(argv=None):
         *rows,
         "",
     ]
-    text = "\n".join(lines)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"{datetime.date.today().isoformat()}-cv.md"
-    path.write_text(text)
-    print(text)
-    log(f"written {path} in {total:.0f} s")
+    write_report(lines, args.output_dir, "cv", total)
 
 
 if __name__ == "__main__":

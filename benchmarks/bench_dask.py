@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime
 import os
 import sys
 import threading
@@ -38,7 +37,7 @@ import dask.array as da
 import distributed
 import numpy as np
 import psutil
-from bench_fit import fmt_time, log, machine_info  # the sibling's helpers
+from bench_fit import fmt_time, log, machine_info, write_report  # sibling helpers
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_softmax import SoftmaxRegression
@@ -277,13 +276,7 @@ def main(argv=None):
             f"| Hessian-vector product, probabilities computed again | "
             f"{fmt_time(again)} |",
         ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{datetime.date.today().isoformat()}-dask-{size}.md"
-    path.write_text(text)
-    log(f"wrote {path}")
+    write_report(lines, args.output_dir, f"dask-{size}")
 
 
 if __name__ == "__main__":

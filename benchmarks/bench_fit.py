@@ -458,6 +458,18 @@ def machine_info(argv) -> list[str]:
     return lines
 
 
+def write_report(lines, output_dir, name: str, seconds: float | None = None) -> Path:
+    """Print the markdown ``lines`` and write them to ``<date>-<name>.md``."""
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / f"{datetime.date.today().isoformat()}-{name}.md"
+    path.write_text(text)
+    print(text)
+    log(f"written {path}" + ("" if seconds is None else f" in {seconds:.0f} s"))
+    return path
+
+
 def code_version() -> str:
     """``git describe`` of the package's checkout (``-dirty`` if modified)."""
     try:
@@ -791,12 +803,7 @@ def main(argv=None):
             f"| {name} | {fmt_time(t_o)} ({s_o}) | {fmt_time(t_s)} ({s_s}) "
             f"| {fmt_ratio(t_o, t_s)} | {load:.2f} |"
         )
-    text = "\n".join([*head, "", *body])
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"{datetime.date.today().isoformat()}-{args.scale:g}.md"
-    path.write_text(text)
-    print(text)
-    log(f"written {path} in {total:.0f} s")
+    write_report([*head, "", *body], args.output_dir, f"{args.scale:g}", total)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Run ``python benchmarks/bench_l1.py --quick`` (under two minutes) or without
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import sys
 import time
@@ -35,6 +34,7 @@ from bench_fit import (  # the sibling script's reporting helpers
     foreign_load,
     log,
     machine_info,
+    write_report,
 )
 from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
@@ -330,12 +330,7 @@ def main(argv=None):
         *notes,
         "",
     ]
-    text = "\n".join(lines)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"{datetime.date.today().isoformat()}-l1-{args.size}.md"
-    path.write_text(text)
-    print(text)
-    log(f"written {path} in {total:.0f} s")
+    write_report(lines, args.output_dir, f"l1-{args.size}", total)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 import time
 import tracemalloc
@@ -33,6 +32,7 @@ from bench_fit import (  # the sibling script's reporting helpers
     foreign_load,
     log,
     machine_info,
+    write_report,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
@@ -239,12 +239,7 @@ def main(argv=None):
         f"({loop_peak / full_bytes:.3f} × the full data)",
         "",
     ]
-    text = "\n".join(lines)
-    args.output_dir.mkdir(parents=True, exist_ok=True)
-    path = args.output_dir / f"{datetime.date.today().isoformat()}-stream.md"
-    path.write_text(text)
-    print(text)
-    log(f"written {path} in {total:.0f} s")
+    write_report(lines, args.output_dir, "stream", total)
 
 
 if __name__ == "__main__":
