@@ -10,6 +10,8 @@ import os
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import pytest  # noqa: E402
+from sklearn.datasets import load_iris  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 
@@ -17,3 +19,10 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 def _single_blas_thread():
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+@pytest.fixture(scope="module")
+def iris():
+    """Iris with standardised features (a module may define its own)."""
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y

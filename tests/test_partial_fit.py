@@ -16,12 +16,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_softmax import SoftmaxRegression
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 def chunks(X, y, size, seed=0):
     """Shuffled chunks of ``size`` rows: a stream from a generator."""
     order = np.random.default_rng(seed).permutation(y.shape[0])

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
-from sklearn.datasets import load_iris
 
 from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
 from sklearn_softmax._solvers._online import OnlineState
@@ -58,12 +57,6 @@ CASES = {
         lambda X, y: SoftmaxRegressionCV(Cs=3, cv=3).fit(X, y),
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return (X - X.mean(axis=0)) / X.std(axis=0), y
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -35,12 +35,6 @@ FITTED_ATTRIBUTES = (
 
 
 @pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
 def iris_binary(iris):
     X, y = iris
     return X, (y == 1).astype(int)
