@@ -102,23 +102,31 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
             Z = Z + W[self.n_features :, :].T
         return Z
 
-    def _loss_and_proba(self, Z, Y, s) -> tuple[float, Any]:
-        """Weighted loss of logits ``Z`` and the probabilities ``S`` (stable).
-
-        The column maximum is subtracted before the exponential; the loss is
-        ``Σ_n s_n (log Σ_k e^{z_kn} − z_{y_n n})`` on the shifted logits, the
-        ``N`` terms added in float64 where the device has it. In float32 the
-        one sum over all the samples (there are no blocks here) otherwise
-        rounds ``f`` coarsely enough to mislead line searches: on 100,000 ×
-        200 float32 samples, ``lbfgs`` at ``tol=1e-6`` took 79 evaluations
-        for 26 iterations, and 30 for 28 with the float64 sum.
-        """
+    def _stable_exp(self, Z) -> tuple[Any, Any, Any]:
+        """``Z`` less its column maxima, its exponential and the column sums."""
         xp = self.xp
         Z = Z - xp.max(Z, axis=0, keepdims=True)
         E = xp.exp(Z)
-        sums = xp.sum(E, axis=0)
+        return Z, E, xp.sum(E, axis=0)
+
+    def _loss(self, Z, sums, Y, s) -> float:
+        """Weighted loss from the shifted logits and the sums of their exponentials.
+
+        ``Σ_n s_n (log Σ_k e^{z_kn} − z_{y_n n})``, the ``N`` terms added in
+        float64 where the device has it. In float32 the one sum over all the
+        samples (there are no blocks here) otherwise rounds ``f`` coarsely
+        enough to mislead line searches: on 100,000 × 200 float32 samples,
+        ``lbfgs`` at ``tol=1e-6`` took 79 evaluations for 26 iterations, and
+        30 for 28 with the float64 sum.
+        """
+        xp = self.xp
         losses = s * (xp.log(sums) - xp.sum(Y * Z, axis=0))
-        return float(xp.sum(xp.astype(losses, self._sum_dtype))), E / sums
+        return float(xp.sum(xp.astype(losses, self._sum_dtype)))
+
+    def _loss_and_proba(self, Z, Y, s) -> tuple[float, Any]:
+        """Weighted loss of logits ``Z`` and the probabilities ``S`` (stable)."""
+        Z, E, sums = self._stable_exp(Z)
+        return self._loss(Z, sums, Y, s), E / sums
 
     def backward(self, D, X=None):
         """``[X Dᵀ ; D 1]`` of shape ``self.shape`` on the device."""
@@ -142,10 +150,19 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         f, S = self._loss_and_proba(self.logits(W, X), Y, s)
         return f, S - Y
 
+    def batch_residuals(self, W, X, Y):
+        """``S − Y`` of a batch's columns ``X``, ``Y``, without the loss.
+
+        The loss would be a number on the host: a wait for the device at
+        every batch.
+        """
+        _, E, sums = self._stable_exp(self.logits(W, X))
+        return E / sums - Y
+
     def value(self, theta: np.ndarray) -> float:
         """``f(θ)``: one product with ``X``, no gradient."""
-        Z = self.logits(self.to_device(theta))
-        return self._loss_and_proba(Z, self._Y, self._s)[0]
+        Z, _, sums = self._stable_exp(self.logits(self.to_device(theta)))
+        return self._loss(Z, sums, self._Y, self._s)
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """``f(θ)`` and its gradient, a flat host vector."""
@@ -158,10 +175,6 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
             X = self.X
             self._feature_moments = to_numpy(self.xp.sum(X * X * self._s, axis=1))
         return self._feature_moments
-
-    def feature_means(self) -> np.ndarray:
-        """Weighted means ``X ŝ`` of the features, (M,), on the host."""
-        return to_numpy(self.X @ self._s).astype(self.dtype, copy=False)
 
     def class_shares(self) -> np.ndarray:
         """Weighted share ``Σ_{n: y_n = k} ŝ_n`` of each class, (K,), float64."""

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._array_api import to_numpy
-from ._solvers._saga import _POWER_ITERATIONS, SAGA, STEP_FACTOR, saga_epochs
+from ._solvers._saga import _POWER_ITERATIONS, SAGA, saga_epochs
 
 
 class ArrayAPISAGA(SAGA):
@@ -55,18 +55,12 @@ class ArrayAPISAGA(SAGA):
                 return 0.0
         return 0.5 * 1.05 * lam
 
-    def step_size(self, objective, penalty, n: int, b: int, rng) -> float:
-        """``STEP_FACTOR / L_b`` for ``n`` samples in batches of ``b``."""
+    def curvatures(self, objective, n: int, rng) -> tuple[float, float]:
+        """``L`` and ``L_max`` (see :meth:`._solvers._saga.SAGA.curvatures`)."""
         xp, X = objective.xp, objective.X
         sq = xp.sum(X * X, axis=0) + float(objective.fit_intercept)
         L_max = 0.5 * n * float(xp.max(objective._s * sq))
-        L = self.curvature_bound(objective, rng)
-        if n > 1:
-            L_b = (n * (b - 1) * L + (n - b) * L_max) / (b * (n - 1))
-        else:
-            L_b = L_max
-        L_b += penalty.l2_strength
-        return STEP_FACTOR / max(float(L_b), float(np.finfo(np.float64).tiny))
+        return self.curvature_bound(objective, rng), L_max
 
     @staticmethod
     def _proximal_step(xp, W, direction, penalty, step: float, M: int):
@@ -121,7 +115,7 @@ class ArrayAPISAGA(SAGA):
                 idx = perm[start:stop]
                 X_b, Y_b = xp.take(X, idx, axis=1), xp.take(Y, idx, axis=1)
                 s_b = xp.take(s, idx)
-                R = objective.residuals(W, X_b, Y_b, s_b)[1]
+                R = objective.batch_residuals(W, X_b, Y_b)
                 D = (R - T[:, start:stop]) * s_b
                 T[:, start:stop] = R
                 correction = objective.backward(D, X_b)

@@ -145,8 +145,12 @@ class SAGA(Solver):
         """A copy with the estimator's batch size and random state."""
         return SAGA(batch_size=batch_size, random_state=random_state)
 
-    def step_size(self, objective: SoftmaxObjective, penalty, n: int, b: int, rng):
-        """``STEP_FACTOR / L_b`` for ``n`` samples in batches of ``b`` (see above)."""
+    def curvatures(self, objective: SoftmaxObjective, n: int, rng):
+        """``L``, the curvature bound of ``f``, and ``L_max = ½ n max_n ŝ_n ‖x̃_n‖²``.
+
+        ``L_max`` bounds the curvature of ``n ŝ_n ℓ_n``, one sample's share of
+        ``f`` scaled to the whole.
+        """
         s = objective.sample_weight.astype(np.float64)
         X = objective.X
         if sp.issparse(X):
@@ -154,14 +158,17 @@ class SAGA(Solver):
         else:
             sq = np.einsum("mn,mn->n", X, X, dtype=np.float64)
         sq = sq + float(objective.fit_intercept)
-        L_max = 0.5 * n * float(np.max(s * sq))
-        L = curvature_bound(objective, rng)
+        return curvature_bound(objective, rng), 0.5 * n * float(np.max(s * sq))
+
+    def step_size(self, objective, penalty, n: int, b: int, rng) -> float:
+        """``STEP_FACTOR / L_b`` for ``n`` samples in batches of ``b`` (see above)."""
+        L, L_max = self.curvatures(objective, n, rng)
         if n > 1:
             L_b = (n * (b - 1) * L + (n - b) * L_max) / (b * (n - 1))
         else:
             L_b = L_max
         L_b += penalty.l2_strength
-        return STEP_FACTOR / max(L_b, np.finfo(np.float64).tiny)
+        return STEP_FACTOR / max(float(L_b), float(np.finfo(np.float64).tiny))
 
     def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
         rng = check_random_state(self.random_state)
