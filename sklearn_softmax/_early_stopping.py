@@ -94,7 +94,6 @@ class ValidationMonitor:
         self.scores: list[float] = []
         self.best_score = -np.inf
         self.best_theta: np.ndarray | None = None
-        self.best_n_iter = 0
         self._no_improvement = 0
 
     def score(self, theta: np.ndarray) -> float:
@@ -121,21 +120,23 @@ class ValidationMonitor:
         if score > self.best_score:
             self.best_score = score
             self.best_theta = np.array(theta, copy=True)
-            self.best_n_iter = n_iter
         return self._no_improvement >= self.n_iter_no_change
 
 
 def hold_out(estimator, X, y_index: np.ndarray, s: np.ndarray, sample_weight):
     """Split for ``estimator.fit``: the training rows and a monitor factory.
 
-    Returns ``(X, y_index, s)`` of the training rows, their indices ``train``
-    and ``monitor(unravel, inner)``, which builds the :class:`ValidationMonitor`
+    Returns ``(X, y_index, s)`` of the training rows, their indices ``train``,
+    their ``sample_weight`` (``None`` if none was given) and
+    ``monitor(unravel, inner)``, which builds the :class:`ValidationMonitor`
     of the held-out rows (weighted by ``sample_weight`` alone, as ``score``).
     """
     train, held = validation_split(
         y_index, estimator.validation_fraction, estimator.random_state
     )
-    w_held = check_sample_weight(sample_weight, X.shape[0])[held]
+    w = check_sample_weight(sample_weight, X.shape[0])
+    w_train = None if sample_weight is None else w[train]
+    w_held = w[held]
 
     def monitor(unravel, inner=None) -> ValidationMonitor:
         return ValidationMonitor(
@@ -149,4 +150,4 @@ def hold_out(estimator, X, y_index: np.ndarray, s: np.ndarray, sample_weight):
             inner,
         )
 
-    return X[train], y_index[train], s[train], train, monitor
+    return X[train], y_index[train], s[train], train, w_train, monitor

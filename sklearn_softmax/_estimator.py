@@ -303,12 +303,10 @@ class SoftmaxRegression(
             else:  # an array-API namespace under dispatch: X stays on its device
                 X, y, classes, y_index, s = inputs
             if self.early_stopping:
-                X, y_index, s, train, monitor = hold_out(
+                X, y_index, s, train, sample_weight, monitor = hold_out(
                     self, X, y_index, s, sample_weight
                 )
                 y = y[train]
-                if sample_weight is not None:
-                    sample_weight = np.asarray(sample_weight)[train]
             penalty = make_penalty(self.C, self.l1_ratio, s.sum())
             solver = get_solver(self.solver, penalty)
             if solver.stochastic:

@@ -85,6 +85,14 @@ def test_deterministic_for_a_fixed_random_state(solver):
     assert_array_equal(first.coef_, second.coef_)
 
 
+def test_scalar_sample_weight_is_the_same_weight_for_every_sample():
+    X, y = overfitting_problem()
+    scalar = early_stopper("lbfgs").fit(X, y, sample_weight=2.0)
+    full = early_stopper("lbfgs").fit(X, y, sample_weight=np.full(y.shape[0], 2.0))
+    assert scalar.validation_scores_ == full.validation_scores_
+    assert_array_equal(scalar.coef_, full.coef_)
+
+
 def test_split_is_stratified_and_seeded():
     y_index = np.repeat([0, 1, 2], [50, 30, 20])
     train, held = validation_split(y_index, 0.1, 0)
