@@ -24,6 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._solvers._base import notify
+
 try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn < 1.9
@@ -86,11 +88,7 @@ class IterationTasks:
         return task
 
     def __call__(self, n_iter: int, value: float, theta: np.ndarray) -> bool:
-        stop = False
-        if self.inner is not None:
-            takes_theta = getattr(self.inner, "takes_theta", False)
-            args = (n_iter, value, theta) if takes_theta else (n_iter, value)
-            stop = bool(self.inner(*args))
+        stop = notify(self.inner, n_iter, value, theta)
         stop |= bool(
             self._task.call_on_fit_task_end(
                 estimator=self.estimator,

@@ -44,7 +44,7 @@ from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
 from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
 from ._validation import _restore_on_error, combined_weights
-from ._warm_start import constant_intercept, previous_solution
+from ._warm_start import constant_intercept
 
 
 def check_partial_fit_classes(estimator, classes) -> np.ndarray:
@@ -195,25 +195,21 @@ class PartialFitMixin:
             self._online_state = state
         return self
 
-    def _start_state(self, X, y_index, s, K) -> OnlineState | NewtonState:
-        """The state before the first update: ``fit``'s solution, or a constant."""
+    def _start_state(self, solver, X, y_index, s, K) -> OnlineState | NewtonState:
+        """The state of a first call: the best constant model.
+
+        (After ``fit``, ``_online_state`` holds ``fit``'s solution already.)
+        """
         shape = (X.shape[1] + int(self.fit_intercept), K)
-        if hasattr(self, "coef_"):  # fitted by fit, without an online state
-            coef, intercept = previous_solution(self)
-            W = np.zeros(shape, dtype=X.dtype)
-            W[: X.shape[1]] = coef
-            if self.fit_intercept:
-                W[-1] = intercept
-        else:
-            W = np.zeros(shape, dtype=X.dtype)
-            if self.fit_intercept:
-                W[-1] = constant_intercept(y_index, s, K)
-        return self._online_solver().init(W.ravel(), shape)
+        W = np.zeros(shape, dtype=X.dtype)
+        if self.fit_intercept:
+            W[-1] = constant_intercept(y_index, s, K)
+        return solver.init(W.ravel(), shape)
 
     def _partial_fit_pass(self, X, y_index, s, K, state) -> OnlineState | NewtonState:
         solver = self._online_solver()
         if state is None:
-            state = self._start_state(X, y_index, s, K)
+            state = self._start_state(solver, X, y_index, s, K)
         elif not isinstance(state, solver.state_type):  # learning_rate changed
             W = state.solution(self._smooth_penalty())
             state = solver.init(W.ravel(), W.shape, weight_seen=state.weight_seen)

@@ -81,8 +81,13 @@ class ElasticNet:
         one-dimensional problem. Entries with ``|W_ik| ≤ t_ik α ρ`` become
         exactly zero.
         """
-        shrunk = np.sign(W) * np.maximum(np.abs(W) - step * self.l1_strength, 0.0)
+        shrunk = soft_threshold(W, step * self.l1_strength)
         return shrunk / (1.0 + step * self.l2_strength)
+
+
+def soft_threshold(W: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
+    """``sign(W) max(|W| − threshold, 0)``: the proximal step of ``threshold ‖·‖₁``."""
+    return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
 
 
 def make_penalty(C: float, l1_ratio: float, weight_sum: float) -> ElasticNet:

@@ -106,7 +106,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._objective import SoftmaxObjective
-from .._penalties import ElasticNet
+from .._penalties import ElasticNet, soft_threshold
 from ._batches import batch_objective, close_pass
 
 #: The schedules of ``SGDClassifier`` and AdaGrad.
@@ -198,17 +198,27 @@ def proximal_step(
     theta : ndarray of shape (n_params,)
         A new array.
     """
+    direction = with_l2_gradient(objective, theta, direction, penalty)
+    return _descend(objective, theta, direction, penalty, step)
+
+
+def with_l2_gradient(objective, theta, direction, penalty: ElasticNet) -> np.ndarray:
+    """``direction + ∇P₂(θ)`` on the coefficient rows (a copy if it adds any)."""
+    if not penalty.l2_strength:
+        return direction
     M = objective.n_features
-    W = objective.unravel(theta)
-    D = objective.unravel(direction)
-    if penalty.l2_strength:
-        D = D.copy()
-        D[:M] += penalty.grad(W[:M])
+    D = objective.unravel(direction).copy()
+    D[:M] += penalty.grad(objective.unravel(theta)[:M])
+    return D.ravel()
+
+
+def _descend(objective, theta, direction, penalty: ElasticNet, step) -> np.ndarray:
+    """``θ − step ∘ direction``, then soft-thresholding by the L1 part."""
+    M = objective.n_features
     steps = objective.unravel(np.broadcast_to(step, theta.shape))
-    W_new = W - steps * D
+    W_new = objective.unravel(theta) - steps * objective.unravel(direction)
     if penalty.l1_strength:
-        l1 = ElasticNet(alpha=penalty.l1_strength, l1_ratio=1.0)
-        W_new[:M] = l1.prox(W_new[:M], steps[:M])
+        W_new[:M] = soft_threshold(W_new[:M], steps[:M] * penalty.l1_strength)
     return W_new.ravel()
 
 
@@ -298,19 +308,14 @@ class OnlineSGD:
         if state.eta0 is None:
             state = dataclasses.replace(state, eta0=self._resolve_eta0(objective))
         f, g = objective.value_and_grad(state.theta)
+        G = with_l2_gradient(objective, state.theta, g, penalty)
         accumulator = state.accumulator
         if self.learning_rate == "adagrad":
-            G = g.copy()
-            M = objective.n_features
-            if penalty.l2_strength:
-                W = objective.unravel(state.theta)
-                objective.unravel(G)[:M] += penalty.grad(W[:M])
-            G *= G
-            accumulator = G if accumulator is None else accumulator + G
+            accumulator = G * G if accumulator is None else accumulator + G * G
             step = state.eta0 / (_EPS + np.sqrt(accumulator))
         else:
             step = self._step(state, penalty, t)
-        theta = proximal_step(objective, state.theta, g, penalty, step)
+        theta = _descend(objective, state.theta, G, penalty, step)
         rate = (AVERAGE_DECAY + 1.0) / (t + AVERAGE_DECAY)
         average = state.average + rate * (theta - state.average)
         return dataclasses.replace(
