@@ -19,6 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
+from ._core import _logits
+
 # Bytes of X per block: large enough that the per-block numpy overhead is
 # small, small enough that the block stays in cache between the two products
 # (measured best on a 2-core machine between 4 and 16 MiB; see docs).
@@ -93,6 +95,31 @@ def _XDt(X_b, D: np.ndarray) -> np.ndarray:
     if sp.issparse(X_b):
         return np.asarray(X_b @ D.T)
     return (D @ X_b.T).T
+
+
+def block_residuals(W: np.ndarray, X_b, y_b: np.ndarray, fit_intercept: bool):
+    """``S − Y`` (``K × N_b``) of a block at ``W``: unweighted, without the loss.
+
+    The same operations as the objective's evaluation: the logits, less their
+    column maxima, exponentiated in place and divided by the column sums.
+    """
+    M = X_b.shape[0]
+    Z = _logits(W[:M], X_b)
+    if fit_intercept:
+        Z += W[M][:, None]
+    Z -= Z.max(axis=0)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=0)
+    Z[y_b, np.arange(y_b.shape[0])] -= 1
+    return Z
+
+
+def block_backward(X_b, D: np.ndarray, fit_intercept: bool) -> np.ndarray:
+    """``[X_b Dᵀ ; D 1]`` as a flat vector in ``θ``'s layout."""
+    G = _XDt(X_b, D)
+    if fit_intercept:
+        G = np.vstack([G, D.sum(axis=1)])
+    return G.ravel()
 
 
 def _dense(A) -> np.ndarray:

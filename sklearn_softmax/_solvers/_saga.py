@@ -73,6 +73,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
+from .._blocks import block_backward, block_residuals
 from .._objective import SoftmaxObjective
 from ._base import Solver, SolverResult, notify, subdifferential_distance
 from ._online import proximal_step
@@ -172,7 +173,6 @@ class SAGA(Solver):
 
     def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
         rng = check_random_state(self.random_state)
-        K = objective.n_classes
         s = objective.sample_weight
         active = np.flatnonzero(s > 0)
         n = active.shape[0]
@@ -191,19 +191,13 @@ class SAGA(Solver):
             order = rng.permutation(active)
             for start in range(0, n, b):
                 idx = np.sort(order[start : start + b])
-                batch = SoftmaxObjective(
-                    gather(idx),
-                    objective.y[idx],
-                    K,
-                    s[idx],
-                    objective.fit_intercept,
-                    block_size=idx.shape[0],
-                )
-                R = batch.residuals(theta)[1]
+                X_b = gather(idx)
+                W = objective.unravel(theta)
+                R = block_residuals(W, X_b, objective.y[idx], objective.fit_intercept)
                 D = R - table[:, idx]
                 table[:, idx] = R
                 D *= s[idx]
-                correction = batch.backward(D)
+                correction = block_backward(X_b, D, objective.fit_intercept)
                 direction = g_bar + (n / idx.shape[0]) * correction
                 g_bar += correction
                 theta = proximal_step(objective, theta, direction, penalty, step)
