@@ -156,7 +156,7 @@ def block_hessian(
     rows = max(1, 2**19 // d)
     for a in range(0, N_b, rows):
         Xt = X_b[:, a : a + rows].T  # N × M, a view (or a sparse copy)
-        Pt = np.asarray(P[:, a : a + rows].T, dtype=np.float64)
+        Pt = np.array(P[:, a : a + rows].T, dtype=np.float64)  # a copy
         Pt /= Pt.sum(axis=1, keepdims=True)  # float32 sums: H stays PSD
         if sp.issparse(Xt):
             Xt = Xt.tocsr().astype(np.float64)

@@ -107,12 +107,12 @@ class _NewtonPart:
 
 def _hessp_again(X_b, y_b, s_b, scale, spec, theta_v):
     theta, v = theta_v
-    hv = _chunk_objective(X_b, y_b, s_b, *spec).value_grad_hessp(theta)[2](v)
+    hv = _chunk_objective(X_b, y_b, s_b, *spec).hessp_at(theta)(v)
     return hv * hv.dtype.type(scale)
 
 
 def _diagonal_again(X_b, y_b, s_b, scale, spec, theta):
-    d = _chunk_objective(X_b, y_b, s_b, *spec).value_grad_hessp(theta)[2].diagonal()
+    d = _chunk_objective(X_b, y_b, s_b, *spec).hessp_at(theta).diagonal()
     return d * d.dtype.type(scale)
 
 

@@ -304,6 +304,41 @@ class SoftmaxObjective(ParameterLayout):
         call to it costs two products with ``X`` and no exponential.
         """
         f, G, probas = self._evaluate(theta, keep_proba=True)
+        return f, G.ravel(), self._hessian_product(probas)
+
+    def hessp_at(self, theta: np.ndarray) -> HessianProduct:
+        """The Hessian-vector product at ``θ`` alone: no loss, no gradient.
+
+        One product with ``X`` and an exponential for the probabilities.
+        """
+        W = self.unravel(theta)
+
+        def kernel(block):
+            S = self._block_logits(W, block)[1]
+            S /= self._block_loss(S, block)[1]
+            return S
+
+        return self._hessian_product(list(self._map_blocks(kernel)))
+
+    def value_grad_hessian(
+        self, theta: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """``f(θ)``, its gradient and its whole Hessian, ``(n_params, n_params)``.
+
+        ``n_params²`` float64 numbers: for the out-of-core Newton steps of
+        ``partial_fit`` on small models; the solvers of ``fit`` use
+        :meth:`value_grad_hessp`.
+        """
+        f, G, probas = self._evaluate(theta, keep_proba=True)
+
+        def kernel(block, S):
+            X_b, s_b = self._column_blocks[block.start], self.sample_weight[block]
+            return block_hessian(X_b, S, s_b, self.fit_intercept)
+
+        return f, G.ravel(), sum(self._map_blocks(kernel, probas))
+
+    def _hessian_product(self, probas: list[np.ndarray]) -> HessianProduct:
+        """``v ↦ H v`` (and the diagonal) from each block's probabilities."""
 
         def hessp(v: np.ndarray) -> np.ndarray:
             V = self.unravel(v)
@@ -327,23 +362,7 @@ class SoftmaxObjective(ParameterLayout):
 
             return self._sum_gradients(self._map_blocks(kernel, probas)).ravel()
 
-        return f, G.ravel(), with_diagonal(hessp, diagonal)
-
-    def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """The whole Hessian of ``f`` at ``θ``, ``(n_params, n_params)`` float64.
-
-        ``n_params²`` numbers: for the out-of-core Newton steps of
-        ``partial_fit`` on small models; the solvers of ``fit`` use
-        :meth:`value_grad_hessp`.
-        """
-        W = self.unravel(theta)
-
-        def kernel(block):
-            X_b, S = self._block_logits(W, block)
-            S /= self._block_loss(S, block)[1]
-            return block_hessian(X_b, S, self.sample_weight[block], self.fit_intercept)
-
-        return sum(self._map_blocks(kernel))
+        return with_diagonal(hessp, diagonal)
 
     def _evaluate(self, theta: np.ndarray, keep_proba: bool):
         W = self.unravel(theta)

@@ -7,9 +7,9 @@ The same pure functions on a state value as :mod:`._online`: ``init``,
 a *window* of ``batch_size`` rows, which may span several calls. While the
 window fills, the model stays where it is and each row adds its weighted
 loss, gradient and Hessian at ``θ`` to the window's sums (``Σ s_n``,
-``g = Σ s_n ∇ℓ_n``, ``H = Σ s_n ∇²ℓ_n``, from
-:meth:`.._objective.SoftmaxObjective.hessian`). Once the window holds
-``batch_size`` rows, with ``w = Σ s_n`` over it and ``P`` the penalty for the
+``g = Σ s_n ∇ℓ_n``, ``H = Σ s_n ∇²ℓ_n``, from one evaluation,
+:meth:`.._objective.SoftmaxObjective.value_grad_hessian`). Once the window
+holds ``batch_size`` rows, with ``w = Σ s_n`` over it and ``P`` the penalty for the
 stream so far (L2 only, on the coefficient rows), the Newton step of the
 window's mean loss plus ``P`` is
 
@@ -257,11 +257,10 @@ class OnlineNewton:
         objective = batch_objective(
             X, y_index, s, rows, n_classes, fit_intercept, state.theta.dtype, False
         )
-        points = state.candidates()
-        evaluations = [objective.value_and_grad(p) for p in points]
-        losses = weight * np.array([f for f, _ in evaluations])
-        grads = weight * np.array([g for _, g in evaluations], dtype=np.float64)
-        hessians = weight * np.array([objective.hessian(p) for p in points])
+        evaluations = [objective.value_grad_hessian(p) for p in state.candidates()]
+        losses = weight * np.array([f for f, _, _ in evaluations])
+        grads = weight * np.array([g for _, g, _ in evaluations], dtype=np.float64)
+        hessians = weight * np.array([H for _, _, H in evaluations])
         if state.loss_sums is not None:
             losses += state.loss_sums
             grads += state.grad_sums
@@ -312,7 +311,7 @@ class OnlineNewton:
             state,
             theta=(points[best] - steps[0]).astype(state.theta.dtype),
             n_updates=state.n_updates + 1,
-            anchor=state.candidates()[best],
+            anchor=points[best].astype(state.theta.dtype),  # exact: θ's dtype
             anchor_loss=float(state.loss_sums[best] / w),
             steps=steps,
             slopes=steps @ g,
