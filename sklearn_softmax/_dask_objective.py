@@ -128,9 +128,9 @@ def _diagonal(part: _NewtonPart):
     return part.hessp.diagonal() * part.scale
 
 
-def _moments(X_b, y_b, s_b, scale, spec, name):
-    m = getattr(_chunk_objective(X_b, y_b, s_b, *spec), name)()
-    return m * scale
+def _moments(X_b, y_b, s_b, scale, spec, _):
+    objective = _chunk_objective(X_b, y_b, s_b, *spec)
+    return objective.feature_moments() * scale, objective.feature_means() * scale
 
 
 def _add(*parts):
@@ -185,7 +185,7 @@ class DaskSoftmaxObjective(ParameterLayout):
         self.n_samples = X.shape[0]
         self._spec = (n_classes, fit_intercept)
         self._class_shares = class_shares
-        self._cache: dict[str, np.ndarray] = {}
+        self._cached_moments: tuple[np.ndarray, np.ndarray] | None = None
 
     def _broadcast(self, theta: np.ndarray) -> Delayed:
         return delayed(np.asarray(theta, dtype=self.dtype).ravel(), pure=True)
@@ -250,19 +250,19 @@ class DaskSoftmaxObjective(ParameterLayout):
 
         return f, g, with_diagonal(hessp, diagonal)
 
-    def _moment(self, name: str) -> np.ndarray:
-        if name not in self._cache:
-            tasks = self._per_chunk(_moments, name)
-            self._cache[name] = tree_sum(tasks).compute()
-        return self._cache[name]
+    def _moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both feature moments, from one pass on the first request, kept."""
+        if self._cached_moments is None:
+            self._cached_moments = tree_sum(self._per_chunk(_moments, None)).compute()
+        return self._cached_moments
 
     def feature_moments(self) -> np.ndarray:
-        """Weighted second moments ``Σ_n ŝ_n x_mn²``, (M,); one pass, kept."""
-        return self._moment("feature_moments")
+        """Weighted second moments ``Σ_n ŝ_n x_mn²``, (M,)."""
+        return self._moments()[0]
 
     def feature_means(self) -> np.ndarray:
-        """Weighted means ``X ŝ`` of the features, (M,); one pass, kept."""
-        return self._moment("feature_means")
+        """Weighted means ``X ŝ`` of the features, (M,)."""
+        return self._moments()[1]
 
     def class_shares(self) -> np.ndarray:
         """Weighted share ``Σ_{n: y_n = k} ŝ_n`` of each class, (K,)."""
