@@ -49,7 +49,13 @@ from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
 from ._penalties import make_penalty
 from ._solvers import get_solver
 from ._solvers._online_newton import OnlineNewton, check_newton_problem
-from ._validation import _restore_on_error, encode_labels, warn_if_not_converged
+from ._validation import (
+    NEGATIVE_WEIGHTS,
+    _restore_on_error,
+    check_weight_total,
+    encode_labels,
+    warn_if_not_converged,
+)
 from ._warm_start import initial_theta
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
@@ -158,7 +164,7 @@ def _check_summaries(summaries, dtype) -> None:
     if not all(s["w_finite"] for s in summaries):
         raise ValueError("Input sample_weight contains NaN or infinity.")
     if any(s["w_negative"] for s in summaries):
-        raise ValueError("sample_weight must be non-negative; got negative values.")
+        raise ValueError(NEGATIVE_WEIGHTS)
 
 
 def _per_class(summaries, classes: np.ndarray, key: str) -> np.ndarray:
@@ -207,11 +213,7 @@ def _objective(estimator, X, y, sample_weight):
     class_weights = _class_weights(estimator.class_weight, classes, counts)
     weights = _per_class(summaries, classes, "weights") * class_weights
     total = weights.sum()
-    if not total > 0:
-        culprit = "sample_weight" + (
-            " times class_weight" if estimator.class_weight is not None else ""
-        )
-        raise ValueError(f"{culprit} sums to zero: there is nothing to fit.")
+    check_weight_total(total, estimator.class_weight)
     y_index = [delayed(_encode, pure=True)(y_b, classes) for y_b in ys]
     s = [
         delayed(_combine, pure=True)(y_b, w_b, class_weights)

@@ -28,6 +28,10 @@ def encode_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classes, y_index.ravel()
 
 
+#: The error for negative sample weights, in memory and on dask.
+NEGATIVE_WEIGHTS = "sample_weight must be non-negative; got negative values."
+
+
 def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     """Validated float64 sample weights of shape ``(n_samples,)``.
 
@@ -56,10 +60,18 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
             f"got {sample_weight.shape}."
         )
     if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be non-negative; got negative values.")
-    if not sample_weight.sum() > 0:
-        raise ValueError("sample_weight sums to zero: there is nothing to fit.")
+        raise ValueError(NEGATIVE_WEIGHTS)
+    check_weight_total(sample_weight.sum())
     return sample_weight
+
+
+def check_weight_total(total: float, class_weight=None) -> None:
+    """Raise a ValueError unless the weights (times ``class_weight``) sum above 0."""
+    if not total > 0:
+        culprit = "sample_weight" + (
+            " times class_weight" if class_weight is not None else ""
+        )
+        raise ValueError(f"{culprit} sums to zero: there is nothing to fit.")
 
 
 def combined_weights(
@@ -76,8 +88,7 @@ def combined_weights(
         return s
     per_class = compute_class_weight(class_weight, classes=classes, y=classes[y_index])
     s = s * per_class[y_index]
-    if not s.sum() > 0:
-        raise ValueError("sample_weight times class_weight sums to zero.")
+    check_weight_total(s.sum(), class_weight)
     return s
 
 
