@@ -262,7 +262,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 delayed(fold_path)(spec, X, y, sample_weight, train, test)
                 for train, test in folds
             )
-            self._set_path_attributes(spec, paths, self.n_features_in_)
+            self._set_path_attributes(spec, paths)
             i, j = np.unravel_index(self.scores_.mean(axis=0).argmax(), Cs.shape)
             self.C_, self.l1_ratio_ = float(Cs[i, j]), float(l1_ratios[j])
             if self.refit:
@@ -319,14 +319,14 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         start = path_start(X, y_index, classes, s, self.fit_intercept)
         return data_driven_Cs(start, int(self.Cs), l1_ratios)
 
-    def _set_path_attributes(self, spec: PathSpec, paths: list, n_features: int):
+    def _set_path_attributes(self, spec: PathSpec, paths: list):
         self.classes_ = spec.classes
         self.Cs_ = spec.Cs
         self.l1_ratios_ = spec.l1_ratios
         self.scores_ = np.stack([path.scores for path in paths])
         self.coefs_paths_ = np.stack([path.coefs for path in paths])
         self.n_iter_ = np.stack([path.n_iter for path in paths])
-        nonzero = (self.coefs_paths_[..., :n_features] != 0).any(axis=-2)
+        nonzero = (self.coefs_paths_[..., : self.n_features_in_] != 0).any(axis=-2)
         self.n_nonzero_paths_ = np.count_nonzero(nonzero, axis=-1)
 
     def _set_mean_of_folds(self, rows: np.ndarray, present: np.ndarray) -> None:

@@ -40,7 +40,7 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from ._estimator import SoftmaxRegression
 from ._objective import SoftmaxObjective
 from ._solvers._base import max_abs
-from ._warm_start import initial_theta
+from ._warm_start import cold_theta
 
 #: The data-driven path spans ``C_min`` to ``C_min · 10**PATH_DECADES``.
 PATH_DECADES = 4
@@ -53,8 +53,7 @@ def path_start(X, y_index: np.ndarray, classes: np.ndarray, s, fit_intercept) ->
     ``W = 0``.
     """
     objective = SoftmaxObjective(X.T, y_index, classes.shape[0], s, fit_intercept)
-    start = SoftmaxRegression(fit_intercept=fit_intercept)
-    _, g = objective.value_and_grad(initial_theta(start, objective, classes))
+    _, g = objective.value_and_grad(cold_theta(objective))
     # g is the gradient of the mean loss Σ ŝ ℓ; that of Σ s ℓ is Σ s times it.
     g_max = max_abs(objective.unravel(g)[: objective.n_features]) * float(s.sum())
     return 1.0 / g_max if g_max > 0 else 1.0

@@ -66,6 +66,14 @@ def previous_solution(estimator) -> tuple[np.ndarray, np.ndarray]:
     return coef, intercept
 
 
+def cold_theta(objective: SoftmaxObjective) -> np.ndarray:
+    """The best constant model: zero coefficients, the class shares' intercept."""
+    W = np.zeros(objective.shape, dtype=objective.dtype)
+    if objective.fit_intercept:
+        W[-1] = intercept_for_shares(objective.class_shares())
+    return W.ravel()
+
+
 def initial_theta(
     estimator, objective: SoftmaxObjective, classes: np.ndarray
 ) -> np.ndarray:
@@ -85,7 +93,6 @@ def initial_theta(
     theta : ndarray of shape (objective.n_params,)
         In the objective's dtype.
     """
-    W = np.zeros(objective.shape, dtype=objective.dtype)
     M = objective.n_features
     fitted = hasattr(estimator, "coef_") and hasattr(estimator, "classes_")
     old = estimator.classes_ if fitted else classes[:0]
@@ -96,17 +103,14 @@ def initial_theta(
         and old.shape[0] <= classes.shape[0]
         and np.all(np.isin(old, classes))
     )
-    constant = None
-    if objective.fit_intercept:
-        constant = intercept_for_shares(objective.class_shares())
     if not reusable:
-        if constant is not None:
-            W[-1] = constant
-        return W.ravel()
+        return cold_theta(objective)
+    W = np.zeros(objective.shape, dtype=objective.dtype)
     columns = np.searchsorted(classes, old)
     coef, intercept = previous_solution(estimator)
     W[:M, columns] = coef
-    if constant is not None:
+    if objective.fit_intercept:
+        constant = intercept_for_shares(objective.class_shares())
         W[-1, columns] = intercept
         new = np.setdiff1d(np.arange(classes.shape[0]), columns)
         if new.size:
