@@ -62,9 +62,11 @@ for epoch in range(epochs):
 # %%
 # The reference: a full-batch fit on all the rows at once (a few hundred MB,
 # made here only to compare).
-chunks = [chunk(seed) for seed in range(n_chunks)]
-X_all = np.concatenate([X for X, _ in chunks])
-y_all = np.concatenate([y for _, y in chunks])
+X_all = np.empty((n_chunks * chunk_size, n_features))
+y_all = np.empty(n_chunks * chunk_size, dtype=np.intp)
+for seed in range(n_chunks):
+    rows = slice(seed * chunk_size, (seed + 1) * chunk_size)
+    X_all[rows], y_all[rows] = chunk(seed)
 full = SoftmaxRegression(C=1.0).fit(X_all, y_all)
 full_loss = log_loss(y_val, full.predict_proba(X_val))
 print(f"validation log loss, streamed: {validation[-1][1]:.4f}")
