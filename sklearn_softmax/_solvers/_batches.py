@@ -1,18 +1,52 @@
-"""What the online solvers share: the objective of a run of rows, closing a pass.
+"""What the online solvers share: their state's common part, a run of rows'
+objective, closing a pass.
 
 Both :mod:`._online` (minibatch steps) and :mod:`._online_newton` (Newton
-steps on windows) read a call's chunk as runs of consecutive rows and keep,
-in their state, the weighted loss of the current pass (``pass_loss``,
-``pass_weight``) and the mean loss of every closed pass (``losses``).
+steps on windows) read a call's chunk as runs of consecutive rows; their
+states extend :class:`StreamState`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
 from .._objective import SoftmaxObjective
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """The model and the passes so far: the part every online state holds.
+
+    Attributes
+    ----------
+    theta : ndarray of shape (n_params,)
+        The current iterate ``θ`` (the objective's flat layout and dtype).
+    shape : tuple of int
+        The shape of ``W``, ``(M + 1, K)`` or ``(M, K)``.
+    n_updates : int
+        Updates taken, ``t``.
+    n_passes : int
+        Passes closed by the solver's ``end_pass``.
+    weight_seen : float
+        Total sample weight of the rows seen, ``W_t``.
+    pass_loss, pass_weight : float
+        Weighted sum of the losses recorded in the current pass (each before
+        its update) and their weight.
+    losses : tuple of float
+        The mean loss of each closed pass.
+    """
+
+    theta: np.ndarray
+    shape: tuple[int, int]
+    n_updates: int = 0
+    n_passes: int = 0
+    weight_seen: float = 0.0
+    pass_loss: float = 0.0
+    pass_weight: float = 0.0
+    losses: tuple[float, ...] = ()
 
 
 def batch_objective(
@@ -43,7 +77,7 @@ def batch_objective(
     )
 
 
-def close_pass(state):
+def close_pass(state: StreamState):
     """``state`` with its pass closed, and the pass's mean batch loss.
 
     The loss is the weighted mean of the batch losses recorded in the pass

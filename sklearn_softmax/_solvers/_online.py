@@ -107,7 +107,7 @@ import scipy.sparse as sp
 
 from .._objective import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
-from ._batches import batch_objective, close_pass
+from ._batches import StreamState, batch_objective, close_pass
 
 #: The schedules of ``SGDClassifier`` and AdaGrad.
 LEARNING_RATES = ("constant", "optimal", "invscaling", "adaptive", "adagrad")
@@ -120,50 +120,30 @@ AVERAGE_DECAY = 3.0
 _EPS = 1e-8
 
 
-@dataclass(frozen=True)
-class OnlineState:
+@dataclass(frozen=True, kw_only=True)
+class OnlineState(StreamState):
     """Everything the online solver carries from one minibatch to the next.
 
     Attributes
     ----------
-    theta : ndarray of shape (n_params,)
-        The current iterate ``θ`` (the objective's flat layout and dtype).
     average : ndarray of shape (n_params,)
         The polynomial-decay average of the iterates (``θ₀`` before any).
-    shape : tuple of int
-        The shape of ``W``, ``(M + 1, K)`` or ``(M, K)``.
-    n_updates : int
-        Updates taken, ``t``.
-    n_passes : int
-        Passes closed by :meth:`OnlineSGD.end_pass`.
-    weight_seen : float
-        Total sample weight of the batches seen, ``W_t``.
     eta0 : float or None
         The base step; ``None`` until the first update resolves ``"auto"``.
     accumulator : ndarray of shape (n_params,) or None
         ``Σ_τ G_τ²`` for ``"adagrad"``.
-    pass_loss, pass_weight : float
-        Weighted sum of the batch losses (each before its update) and their
-        weight, in the current pass.
-    losses : tuple of float
-        The mean loss of each closed pass.
     best_loss : float
         Lowest mean loss of a pass.
     n_no_change : int
         Passes in a row that did not improve on ``best_loss`` by ``tol``.
+
+    And those of :class:`._batches.StreamState` (``theta``, ``shape``, the
+    counts and the passes' losses).
     """
 
-    theta: np.ndarray
     average: np.ndarray
-    shape: tuple[int, int]
-    n_updates: int = 0
-    n_passes: int = 0
-    weight_seen: float = 0.0
     eta0: float | None = None
     accumulator: np.ndarray | None = None
-    pass_loss: float = 0.0
-    pass_weight: float = 0.0
-    losses: tuple[float, ...] = ()
     best_loss: float = np.inf
     n_no_change: int = 0
 

@@ -66,7 +66,7 @@ import numpy as np
 import scipy.linalg
 
 from .._penalties import ElasticNet
-from ._batches import batch_objective, close_pass
+from ._batches import StreamState, batch_objective, close_pass
 
 #: Largest ``n_params = (M + 1) K`` (a Hessian of 32 MiB per candidate).
 MAX_PARAMS = 2048
@@ -77,23 +77,15 @@ ARMIJO = 1e-4
 _RIDGE = 1e-10
 
 
-@dataclass(frozen=True)
-class NewtonState:
+@dataclass(frozen=True, kw_only=True)
+class NewtonState(StreamState):
     """The candidates of the last step and the sums of the window.
+
+    ``theta`` is the reported model: the first candidate (the first model,
+    before any step); ``n_updates`` counts the steps.
 
     Attributes
     ----------
-    theta : ndarray of shape (n_params,)
-        The reported model: the first candidate (the first model, before any
-        step).
-    shape : tuple of int
-        The shape of ``W``, ``(M + 1, K)`` or ``(M, K)``.
-    n_updates : int
-        Steps taken.
-    n_passes : int
-        Passes closed by :meth:`OnlineNewton.end_pass`.
-    weight_seen : float
-        Total sample weight of the rows seen, ``W_t``.
     anchor : ndarray of shape (n_params,) or None
         ``θ_a``, the point the last step was taken from; ``None`` before the
         first step.
@@ -118,18 +110,10 @@ class NewtonState:
     hess_sums : ndarray of shape (n_candidates, n_params, n_params) or None
         ``Σ s_n ∇²ℓ_n`` at each candidate, float64. The sums are ``None``
         while the window has no weight.
-    pass_loss, pass_weight : float
-        Weighted sum of the losses at ``θ`` of the rows of the current pass,
-        and their weight.
-    losses : tuple of float
-        The mean loss of each closed pass.
+
+    And those of :class:`._batches.StreamState`.
     """
 
-    theta: np.ndarray
-    shape: tuple[int, int]
-    n_updates: int = 0
-    n_passes: int = 0
-    weight_seen: float = 0.0
     anchor: np.ndarray | None = None
     anchor_loss: float = 0.0
     steps: np.ndarray | None = None
@@ -140,9 +124,6 @@ class NewtonState:
     loss_sums: np.ndarray | None = None
     grad_sums: np.ndarray | None = None
     hess_sums: np.ndarray | None = None
-    pass_loss: float = 0.0
-    pass_weight: float = 0.0
-    losses: tuple[float, ...] = ()
 
     def solution(self, smooth: bool) -> np.ndarray:
         """The model to report, as ``W``: ``θ``."""
