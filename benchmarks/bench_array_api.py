@@ -44,8 +44,8 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_softmax import SoftmaxRegression  # noqa: E402
-from sklearn_softmax._array_api import to_numpy  # noqa: E402
-from sklearn_softmax._array_api_objective import ArrayAPISoftmaxObjective  # noqa: E402
+from sklearn_softmax._core._namespace import to_numpy  # noqa: E402
+from sklearn_softmax._objectives._array_api import ArrayAPISoftmaxObjective  # noqa: E402
 
 C = 1.0
 #: Passes over X by our objective since the last reset: each evaluation of

@@ -41,8 +41,8 @@ from bench_fit import fmt_time, log, machine_info, write_report  # sibling helpe
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_softmax import SoftmaxRegression
-from sklearn_softmax._dask import _objective
-from sklearn_softmax._dask_objective import DaskSoftmaxObjective
+from sklearn_softmax._backends._dask import _objective
+from sklearn_softmax._objectives._dask import DaskSoftmaxObjective
 
 N_FEATURES, N_CLASSES = 100, 10
 GIB, MIB = 2**30, 2**20

@@ -42,7 +42,7 @@ from threadpoolctl import threadpool_info
 
 import sklearn_softmax
 from sklearn_softmax import SoftmaxRegression
-from sklearn_softmax._objective import SoftmaxObjective
+from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._penalties import ElasticNet
 from sklearn_softmax._solvers import SOLVERS, get_solver
 from sklearn_softmax._validation import combined_weights, encode_labels

@@ -38,7 +38,7 @@ from sklearn.metrics import log_loss, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv
 
 from ._estimator import SoftmaxRegression
-from ._objective import SoftmaxObjective
+from ._objectives import SoftmaxObjective
 from ._solvers._base import max_abs
 from ._warm_start import cold_theta
 

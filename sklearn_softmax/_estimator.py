@@ -23,18 +23,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ._array_api import (
+from ._backends._array_api import (
     ARRAY_API_SOLVERS,
     array_api_inputs,
     array_api_solver,
     fitted_in_namespace,
     to_input_namespace,
 )
-from ._array_api_objective import ArrayAPISoftmaxObjective
+from ._backends._dispatch import fit_dask, is_dask_collection
 from ._callbacks import CallbackSupportMixin, fit_tasks
-from ._dispatch import fit_dask, is_dask_collection
 from ._early_stopping import hold_out
-from ._objective import SoftmaxObjective
+from ._objectives import SoftmaxObjective
+from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin

@@ -4,7 +4,7 @@ Conventions
 -----------
 The estimator's objective is ``C Σ s_n ℓ_n + ½ (1 − ρ) ‖W‖²_F + ρ ‖W‖₁`` with
 ``ρ = l1_ratio``. Solvers minimise it divided by ``C Σ s``, the weighted *mean*
-loss of :class:`._objective.SoftmaxObjective` plus ``α (½ (1 − ρ) ‖W‖²_F +
+loss of :class:`._objectives.SoftmaxObjective` plus ``α (½ (1 − ρ) ‖W‖²_F +
 ρ ‖W‖₁)`` with ``α = 1 / (C Σ s)``. :func:`make_penalty` is the one place that
 converts ``C`` and ``l1_ratio`` into a penalty object.
 

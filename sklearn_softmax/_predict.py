@@ -13,9 +13,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._array_api import array_api_method
+from ._backends._array_api import array_api_method
+from ._backends._dispatch import lazy_on_dask
 from ._core import _logits, log_softmax, softmax
-from ._dispatch import lazy_on_dask
 
 
 class SoftmaxPredictMixin:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._objective import SoftmaxObjective
+from ._objectives import SoftmaxObjective
 
 
 def constant_intercept(

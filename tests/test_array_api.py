@@ -15,15 +15,13 @@ from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_array
 
-from sklearn_softmax import (
-    SoftmaxRegression,
-    _array_api,
-    _array_api_objective,
-    _array_api_saga,
-)
-from sklearn_softmax._array_api import to_numpy
-from sklearn_softmax._array_api_objective import ArrayAPISoftmaxObjective
-from sklearn_softmax._objective import SoftmaxObjective
+from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax._backends import _array_api
+from sklearn_softmax._core._namespace import to_numpy
+from sklearn_softmax._objectives import SoftmaxObjective
+from sklearn_softmax._objectives import _array_api as _array_api_objective
+from sklearn_softmax._objectives._array_api import ArrayAPISoftmaxObjective
+from sklearn_softmax._solvers import _array_api_saga
 
 SOLVERS = ["lbfgs", "gd", "newton-cg", "sgd"]
 # float64 fits agree to rounding; float32 ones to the precision of the type.

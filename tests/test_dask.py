@@ -81,7 +81,7 @@ def test_data_too_large_to_persist_is_computed_on_each_pass(
     client, data, solver, monkeypatch
 ):
     """Newton's products then compute the probabilities again per chunk."""
-    monkeypatch.setattr("sklearn_softmax._dask.PERSIST_SHARE", 0.0)
+    monkeypatch.setattr("sklearn_softmax._backends._dask.PERSIST_SHARE", 0.0)
     assert_same_fit(*fit_both(*data, (37, 100, 63), solver=solver))
 
 

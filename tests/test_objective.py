@@ -8,7 +8,7 @@ from scipy.special import softmax as scipy_softmax
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_softmax import softmax_gradient, softmax_loss
-from sklearn_softmax._objective import SoftmaxObjective
+from sklearn_softmax._objectives import SoftmaxObjective
 
 N, M, K = 60, 6, 4
 

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 
-from sklearn_softmax._objective import SoftmaxObjective
+from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._penalties import ElasticNet
 from sklearn_softmax._solvers._online import (
     AVERAGE_DECAY,

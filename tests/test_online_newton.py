@@ -9,7 +9,7 @@ from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_softmax import SoftmaxRegression
-from sklearn_softmax._objective import SoftmaxObjective
+from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._penalties import ElasticNet
 from sklearn_softmax._solvers._online_newton import (
     MAX_PARAMS,

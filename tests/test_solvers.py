@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from scipy.optimize import minimize
 
 from sklearn_softmax import softmax_gradient
-from sklearn_softmax._objective import SoftmaxObjective
+from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._penalties import ElasticNet
 from sklearn_softmax._solvers import SOLVERS, get_solver
 from sklearn_softmax._solvers._base import (

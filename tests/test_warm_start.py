@@ -7,7 +7,7 @@ from sklearn.datasets import load_iris, load_wine
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_softmax import SoftmaxRegression
-from sklearn_softmax._objective import SoftmaxObjective
+from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._warm_start import constant_intercept, initial_theta
 
 

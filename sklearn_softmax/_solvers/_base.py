@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._blocks import with_diagonal
-from .._objective import SoftmaxObjective
+from .._objectives import SoftmaxObjective
+from .._objectives._blocks import with_diagonal
 from .._penalties import ElasticNet
 
 Callback = Callable[..., bool | None]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._objective import SoftmaxObjective
+from .._objectives import SoftmaxObjective
 
 
 @dataclass(frozen=True)

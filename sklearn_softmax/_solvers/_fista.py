@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._objective import SoftmaxObjective
+from .._objectives import SoftmaxObjective
 from ._base import Solver, SolverResult, notify, subdifferential_distance
 
 

@@ -10,7 +10,7 @@ Nothing is changed in place: each call returns a new :class:`OnlineState`,
 so a caller that stops half-way still holds the state it started from.
 
 Each update sees one minibatch ``B`` as a
-:class:`.._objective.SoftmaxObjective` ``f_B`` (the batch's weighted mean
+:class:`.._objectives.SoftmaxObjective` ``f_B`` (the batch's weighted mean
 cross-entropy, on a view of the batch), the penalty ``P_t`` to use (the
 estimator scales it to the stream, see :mod:`.._partial_fit`) and the
 batch's total weight. With ``G`` the gradient of ``f_B`` plus that of the L2
@@ -105,7 +105,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.sparse as sp
 
-from .._objective import SoftmaxObjective
+from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
 from ._batches import StreamState, batch_objective, close_pass
 

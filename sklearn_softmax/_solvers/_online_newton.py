@@ -8,7 +8,7 @@ a *window* of ``batch_size`` rows, which may span several calls. While the
 window fills, the model stays where it is and each row adds its weighted
 loss, gradient and Hessian at ``θ`` to the window's sums (``Σ s_n``,
 ``g = Σ s_n ∇ℓ_n``, ``H = Σ s_n ∇²ℓ_n``, from one evaluation,
-:meth:`.._objective.SoftmaxObjective.value_grad_hessian`). Once the window
+:meth:`.._objectives.SoftmaxObjective.value_grad_hessian`). Once the window
 holds ``batch_size`` rows, with ``w = Σ s_n`` over it and ``P`` the penalty for the
 stream so far (L2 only, on the coefficient rows), the Newton step of the
 window's mean loss plus ``P`` is

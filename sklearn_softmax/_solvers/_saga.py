@@ -73,8 +73,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-from .._blocks import block_backward, block_residuals
-from .._objective import SoftmaxObjective
+from .._objectives import SoftmaxObjective
+from .._objectives._blocks import block_backward, block_residuals
 from ._base import Solver, SolverResult, notify, subdifferential_distance
 from ._online import proximal_step
 

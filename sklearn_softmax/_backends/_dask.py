@@ -43,20 +43,21 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from ._blocks import _blas_controller
-from ._callbacks import fit_tasks
-from ._dask_objective import Chunk, DaskSoftmaxObjective, online_epochs
-from ._penalties import make_penalty
-from ._solvers import get_solver
-from ._solvers._online_newton import OnlineNewton, check_newton_problem
-from ._validation import (
+from .._callbacks import fit_tasks
+from .._objectives._blocks import _blas_controller
+from .._objectives._dask import Chunk, DaskSoftmaxObjective
+from .._penalties import make_penalty
+from .._solvers import get_solver
+from .._solvers._online_newton import OnlineNewton, check_newton_problem
+from .._solvers._stream import online_epochs
+from .._validation import (
     NEGATIVE_WEIGHTS,
     _restore_on_error,
     check_weight_total,
     encode_labels,
     warn_if_not_converged,
 )
-from ._warm_start import initial_theta
+from .._warm_start import initial_theta
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
 PERSIST_SHARE = 0.5

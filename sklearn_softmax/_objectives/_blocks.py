@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
-from ._core import _logits
+from .._core import _logits
 
 # Bytes of X per block: large enough that the per-block numpy overhead is
 # small, small enough that the block stays in cache between the two products

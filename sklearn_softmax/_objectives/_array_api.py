@@ -33,9 +33,9 @@ from sklearn.utils._array_api import (
     get_namespace,
 )
 
-from ._array_api import to_numpy
+from .._core._namespace import to_numpy
 from ._blocks import HessianProduct, with_diagonal
-from ._objective import ParameterLayout, normalised_weights
+from ._layout import ParameterLayout, normalised_weights
 
 
 class ArrayAPISoftmaxObjective(ParameterLayout):

@@ -25,73 +25,17 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.utils._array_api import device, get_namespace
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ._validation import combined_weights, encode_labels
-
-try:  # scikit-learn >= 1.8: conversions between namespaces and devices
-    from sklearn.utils._array_api import move_to
-except ImportError:  # pragma: no cover - older scikit-learn
-    move_to = None
+from .._core._namespace import namespace, to_namespace, to_numpy
+from .._validation import combined_weights, encode_labels
 
 #: The solvers whose every step runs on the objective's interface (or, for
 #: "sgd", on the device: :mod:`._array_api_saga`).
 ARRAY_API_SOLVERS = ("gd", "lbfgs", "newton-cg", "sgd")
-
-
-def namespace(array):
-    """``(xp, device)`` of a non-NumPy array under dispatch, else ``None``.
-
-    NumPy arrays, sparse matrices, lists and data frames give ``None``: they
-    take the NumPy path.
-    """
-    if (
-        not get_config()["array_api_dispatch"]
-        or isinstance(array, np.ndarray)
-        or sp.issparse(array)
-    ):
-        return None
-    try:
-        xp, is_array_api = get_namespace(array)
-    except TypeError:  # not an array (a list, a data frame)
-        return None
-    if not is_array_api or xp.__name__.endswith("numpy"):
-        return None
-    return xp, device(array)
-
-
-def to_numpy(array) -> np.ndarray:
-    """A host NumPy copy (or view) of an array of any namespace, explicitly.
-
-    Works with dispatch on or off: the conversion is chosen by the array's
-    library (torch and CuPy copy to the host; array-api-strict, which refuses
-    ``np.asarray`` off its CPU device, is moved there first).
-    """
-    if isinstance(array, np.ndarray):
-        return array
-    module = type(array).__module__
-    if module.startswith("torch"):
-        return array.detach().cpu().numpy()
-    if module.startswith("cupy"):  # pragma: no cover - needs a GPU
-        return array.get()
-    if module.startswith("array_api_strict"):
-        xp = array.__array_namespace__()
-        return np.asarray(xp.asarray(array, device=xp.Device("CPU_DEVICE")))
-    return np.asarray(array)
-
-
-def to_namespace(array, xp, device):
-    """``array`` (of any namespace) as an array of ``xp`` on ``device``."""
-    if move_to is not None:
-        return move_to(array, xp=xp, device=device)
-    found = namespace(array)  # older scikit-learn: through the host if needed
-    if found is not None and found[0].__name__ == xp.__name__ and found[1] == device:
-        return array
-    return xp.asarray(to_numpy(array), device=device)
 
 
 def array_api_inputs(estimator, X, y, sample_weight):
@@ -185,7 +129,7 @@ def array_api_solver(estimator, solver, objective):
         )
     if name in ARRAY_API_SOLVERS and not solver.stochastic:
         return solver
-    from ._array_api_saga import ArrayAPISAGA
+    from .._solvers._array_api_saga import ArrayAPISAGA
 
     return ArrayAPISAGA(
         batch_size=estimator.batch_size, random_state=estimator.random_state

@@ -22,14 +22,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._array_api import to_numpy
-from ._solvers._saga import _POWER_ITERATIONS, SAGA, saga_epochs
+from .._core._namespace import to_numpy
+from ._saga import _POWER_ITERATIONS, SAGA, saga_epochs
 
 
 class ArrayAPISAGA(SAGA):
     """Minibatch SAGA with proximal steps, on the device of the objective.
 
-    Takes a :class:`._array_api_objective.ArrayAPISoftmaxObjective`.
+    Takes a :class:`.._objectives._array_api.ArrayAPISoftmaxObjective`.
     """
 
     def curvature_bound(self, objective, rng) -> float:
