@@ -1,0 +1,114 @@
+r"""The composite objective ``F(θ) = f(θ) + P(W[:M])`` that every solver minimises.
+
+``f`` is the objective's weighted mean loss (any :mod:`.._objectives` protocol),
+``P`` the penalty on the coefficient rows ``W[:M]``; the intercept row, if any,
+is never penalised. What the solvers ask of the pair is written here once:
+
+* ``F`` itself (:meth:`CompositeProblem.value_of`), and the smooth part
+  ``f + P₂`` (``P₂`` the L2 part of ``P``) with its gradient and Hessian
+  products (:meth:`~CompositeProblem.value_and_grad`,
+  :meth:`~CompositeProblem.value_grad_hessp`);
+* the coefficient view of ``θ`` (:meth:`~CompositeProblem.coef`);
+* the proximal step of the penalty on the coefficient rows
+  (:meth:`~CompositeProblem.prox`);
+* the optimality measure (:meth:`~CompositeProblem.optimality`): the largest
+  distance of ``−∇f`` to ``∂P`` (``max |∇F|`` for a smooth ``P``), zero
+  exactly at a minimiser.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._objectives._blocks import HessianProduct, with_diagonal
+from .._objectives._protocols import HessianObjective, SmoothObjective
+from .._penalties import ElasticNet
+from ._base import subdifferential_distance
+
+
+class CompositeProblem:
+    """``F = f + P`` on the flat ``θ`` of an objective.
+
+    Parameters
+    ----------
+    objective : SmoothObjective
+        The data term ``f``.
+    penalty : ElasticNet
+        ``P``, on the first ``M`` rows of ``W``.
+    """
+
+    def __init__(self, objective: SmoothObjective, penalty: ElasticNet):
+        self.objective = objective
+        self.penalty = penalty
+        self.n_features = objective.n_features
+        self.shape = objective.shape
+        self.dtype = objective.dtype
+
+    def coef(self, theta: np.ndarray) -> np.ndarray:
+        """``W[:M]``, a view of ``θ``."""
+        return self.objective.unravel(theta)[: self.n_features]
+
+    def penalty_value(self, theta: np.ndarray) -> float:
+        """``P(W[:M])``, the whole penalty."""
+        return self.penalty.value(self.coef(theta))
+
+    def value_of(self, f: float, theta: np.ndarray) -> float:
+        """``F(θ)`` from the data term's value ``f`` at ``θ``."""
+        return f + self.penalty_value(theta)
+
+    def value(self, theta: np.ndarray) -> float:
+        """The smooth part ``f(θ) + P₂(W)`` (``F`` itself for a smooth ``P``)."""
+        return self.objective.value(theta) + self.penalty.smooth_value(self.coef(theta))
+
+    def _add_penalty_grad(self, g: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        G = g.reshape(self.shape)
+        G[: self.n_features] += self.penalty.grad(self.coef(theta))
+        return g
+
+    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``f + P₂`` and its gradient (flat, in the objective's dtype)."""
+        f, g = self.objective.value_and_grad(theta)
+        f += self.penalty.smooth_value(self.coef(theta))
+        return f, self._add_penalty_grad(g, theta)
+
+    def value_grad_hessp(
+        self, theta: np.ndarray
+    ) -> tuple[float, np.ndarray, HessianProduct]:
+        """``f + P₂``, its gradient and ``v ↦ ∇²(f + P₂)(θ) v`` (with its diagonal)."""
+        objective = self.objective
+        assert isinstance(objective, HessianObjective)
+        f, g, data_hessp = objective.value_grad_hessp(theta)
+        f += self.penalty.smooth_value(self.coef(theta))
+        g = self._add_penalty_grad(g, theta)
+
+        def hessp(v: np.ndarray) -> np.ndarray:
+            hv = data_hessp(v)
+            HV = hv.reshape(self.shape)
+            HV[: self.n_features] += self.penalty.hessp(self.coef(v))
+            return hv
+
+        def diagonal() -> np.ndarray:
+            d = data_hessp.diagonal()
+            d.reshape(self.shape)[: self.n_features] += self.penalty.l2_strength
+            return d
+
+        return f, g, with_diagonal(hessp, diagonal)
+
+    def prox(self, theta: np.ndarray, step: float | np.ndarray) -> np.ndarray:
+        """``θ`` with the penalty's proximal step on ``W[:M]`` (a new array).
+
+        ``step`` is a scalar or, like :meth:`.._penalties.ElasticNet.prox`,
+        an array broadcast against ``W[:M]``.
+        """
+        W = self.objective.unravel(theta).copy()
+        W[: self.n_features] = self.penalty.prox(W[: self.n_features], step)
+        return W.ravel()
+
+    def optimality(self, g: np.ndarray, theta: np.ndarray) -> float:
+        """The optimality measure at ``θ`` from ``g = ∇f(θ)`` (data term only)."""
+        return subdifferential_distance(
+            g.reshape(self.shape),
+            self.objective.unravel(theta),
+            self.penalty,
+            self.n_features,
+        )
