@@ -20,6 +20,7 @@ empty base and ``fit`` runs without callbacks.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -139,3 +140,67 @@ def fit_tasks(
     return IterationTasks(
         estimator, context, X, y, metadata, attributes, theta0, inner=inner
     )
+
+
+class FitCallbacks:
+    """Everything ``fit`` calls after each solver iteration, assembled once.
+
+    In order: ``verbose``'s line, early stopping's validation (where the
+    backend split off held-out rows), scikit-learn's callbacks (the fit's
+    task tree, see :func:`fit_tasks`). :attr:`callback` is the solver
+    callback, ``None`` when there is nothing to call.
+
+    Parameters
+    ----------
+    estimator : SoftmaxRegression
+        The estimator being fitted.
+    solver : str
+        The solver's name, for ``verbose``.
+    data : FitData
+        The backend's :class:`.._backends.FitData` of this fit.
+    theta0 : ndarray
+        The first iterate.
+    place : callable
+        ``place(attributes, data)``: the backend's placement of the fitted
+        arrays, for the models the hooks may ask for.
+    """
+
+    def __init__(self, estimator, solver: str, data, theta0: np.ndarray, place):
+        self.estimator = estimator
+        callback = None
+        if estimator.verbose:
+            callback = functools.partial(estimator._print_iteration, solver)
+        self.validation = None
+        if data.monitor is not None:
+            callback = self.validation = data.monitor(data.objective.unravel, callback)
+        unravel, classes = data.objective.unravel, data.classes
+
+        def attributes(theta: np.ndarray) -> dict:
+            W = unravel(theta).copy()
+            return place(estimator._fitted_attributes(W, classes), data)
+
+        self.tasks = fit_tasks(
+            estimator, data.X, data.y, data.sample_weight, attributes, theta0, callback
+        )
+        self.callback = self.tasks or callback
+
+    def solution(self, result) -> np.ndarray:
+        """The iterate to keep: the best validated one, else the solver's last.
+
+        Sets ``validation_scores_`` and ``best_validation_score_`` (``None``
+        without early stopping).
+        """
+        estimator, validation = self.estimator, self.validation
+        estimator.validation_scores_ = estimator.best_validation_score_ = None
+        if validation is None:
+            return result.theta
+        estimator.validation_scores_ = validation.scores
+        if validation.best_theta is None:  # no iteration ran
+            return result.theta
+        estimator.best_validation_score_ = validation.best_score
+        return validation.best_theta
+
+    def close(self) -> None:
+        """End the callbacks' task tree, once the fitted attributes are set."""
+        if self.tasks is not None:
+            self.tasks.close()

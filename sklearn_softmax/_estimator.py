@@ -14,40 +14,26 @@ of shape ``(1,)``. ``sparsify()`` replaces ``coef_`` by a CSR copy (see
 
 from __future__ import annotations
 
-import functools
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
-from ._backends._array_api import (
-    ARRAY_API_SOLVERS,
-    array_api_inputs,
-    array_api_solver,
-    fitted_in_namespace,
-    to_input_namespace,
-)
-from ._backends._dispatch import fit_dask, is_dask_collection
-from ._callbacks import CallbackSupportMixin, fit_tasks
-from ._early_stopping import hold_out
-from ._objectives import SoftmaxObjective
-from ._objectives._array_api import ArrayAPISoftmaxObjective
+from ._backends import backend_for
+from ._backends._array_api import ARRAY_API_SOLVERS
+from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
-from ._solvers import SOLVERS, get_solver
+from ._solvers import SOLVERS
 from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
-from ._validation import (
-    _restore_on_error,
-    combined_weights,
-    encode_labels,
-    warn_if_not_converged,
-)
+from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta
+
+#: The fitted arrays a backend places where the input lives.
+FITTED_ARRAYS = ("classes_", "coef_", "intercept_")
 
 
 class SoftmaxRegression(
@@ -285,80 +271,28 @@ class SoftmaxRegression(
         self : SoftmaxRegression
             The fitted estimator.
         """
-        if is_dask_collection(X):  # chunks fitted where they live: _dask.py
-            return fit_dask(self, X, y, sample_weight)
+        backend = backend_for(X)  # in memory, an array-API device, or dask
         with _restore_on_error(self):
-            inputs = array_api_inputs(self, X, y, sample_weight)
-            if inputs is None:
-                X, y = validate_data(
-                    self,
-                    X,
-                    y,
-                    accept_sparse=["csr", "csc"],
-                    dtype=[np.float64, np.float32],
-                )
-                check_classification_targets(y)
-                classes, y_index = encode_labels(y)
-                s = combined_weights(sample_weight, self.class_weight, classes, y_index)
-            else:  # an array-API namespace under dispatch: X stays on its device
-                X, y, classes, y_index, s = inputs
-            if self.early_stopping:
-                X, y_index, s, train, sample_weight, monitor = hold_out(
-                    self, X, y_index, s, sample_weight
-                )
-                y = y[train]
-            penalty = make_penalty(self.C, self.l1_ratio, s.sum())
-            solver = get_solver(self.solver, penalty)
-            if solver.stochastic:
-                solver = solver.configured(
-                    batch_size=self.batch_size, random_state=self.random_state
-                )
-            make = SoftmaxObjective if inputs is None else ArrayAPISoftmaxObjective
-            objective = make(X.T, y_index, classes.shape[0], s, self.fit_intercept)
-            solver = array_api_solver(self, solver, objective)
+            backend.check(self)
+            data = backend.fit_data(self, X, y, sample_weight)
+            penalty = make_penalty(self.C, self.l1_ratio, data.weight)
+            solver = backend.solver(self, penalty, data.objective)
             # The previous solution under warm_start, else the best constant.
-            theta0 = initial_theta(self, objective, classes)
-            callback = (
-                functools.partial(self._print_iteration, solver.name)
-                if self.verbose
-                else None
-            )
-            if self.early_stopping:
-                callback = validation = monitor(objective.unravel, callback)
-            tasks = fit_tasks(
-                self,
-                X,
-                y,
-                sample_weight,
-                lambda theta: fitted_in_namespace(
-                    self._fitted_attributes(objective.unravel(theta).copy(), classes),
-                    X,
-                    y,
-                ),
-                theta0,
-                inner=callback,
-            )
-            callback = tasks or callback
-            with objective.parallel():
+            theta0 = initial_theta(self, data.objective, data.classes)
+            callbacks = FitCallbacks(self, solver.name, data, theta0, backend.place)
+            with data.objective.parallel():
                 result = solver.solve(
-                    objective,
+                    data.objective,
                     penalty,
                     theta0,
                     tol=self.tol,
                     max_iter=self.max_iter,
-                    callback=callback,
+                    callback=callbacks.callback,
                 )
-            theta = result.theta
-            self.validation_scores_ = self.best_validation_score_ = None
-            if self.early_stopping:
-                self.validation_scores_ = validation.scores
-                if validation.best_theta is not None:  # else no iteration ran
-                    theta = validation.best_theta
-                    self.best_validation_score_ = validation.best_score
-            self._set_solution(theta, result, objective, classes, s.sum())
-            to_input_namespace(self, X, y)
-            if tasks is not None:
-                tasks.close()
+            theta = callbacks.solution(result)  # early stopping's best, or last
+            self._set_solution(theta, result, data.objective, data.classes, data.weight)
+            self._set_fitted_arrays(backend.place(self._fitted_arrays(), data))
+            callbacks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.
         warn_if_not_converged(result, solver.name, self.max_iter, stacklevel=3)
         return self
@@ -394,5 +328,11 @@ class SoftmaxRegression(
         self.converged_ = result.converged
 
     def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
-        for name, value in self._fitted_attributes(W, classes).items():
+        self._set_fitted_arrays(self._fitted_attributes(W, classes))
+
+    def _fitted_arrays(self) -> dict:
+        return {name: getattr(self, name) for name in FITTED_ARRAYS}
+
+    def _set_fitted_arrays(self, arrays: dict) -> None:
+        for name, value in arrays.items():
             setattr(self, name, value)

@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-import sklearn_softmax._estimator as estimator_module
+import sklearn_softmax._backends._numpy as numpy_backend
 from sklearn_softmax import SoftmaxRegression
 from sklearn_softmax._solvers import SOLVERS
 
@@ -277,12 +277,12 @@ def test_fit_passes_a_view_of_X_to_the_objective(monkeypatch, dtype, order):
     X = np.asarray(X, dtype=dtype, order=order)
     seen = []
 
-    class Spy(estimator_module.SoftmaxObjective):
+    class Spy(numpy_backend.SoftmaxObjective):
         def __init__(self, X_core, *args, **kwargs):
             seen.append(X_core)
             super().__init__(X_core, *args, **kwargs)
 
-    monkeypatch.setattr(estimator_module, "SoftmaxObjective", Spy)
+    monkeypatch.setattr(numpy_backend, "SoftmaxObjective", Spy)
     SoftmaxRegression().fit(X, y)
     assert np.shares_memory(seen[0], X)
     assert seen[0].shape == X.T.shape

@@ -4,13 +4,13 @@ With ``sklearn.set_config(array_api_dispatch=True)``, ``fit`` and the
 predictions accept the arrays of any array-API namespace, and keep them on
 their device:
 
-* ``fit`` validates ``X`` in its namespace, encodes the labels in the
-  namespace of ``y`` and hands the transpose of ``X`` (a view) to
-  :class:`._array_api_objective.ArrayAPISoftmaxObjective`, which evaluates
-  the loss, gradient and Hessian-vector products on the device, in one
-  block. The solvers step on host vectors of ``(M + 1) × K`` numbers. The
-  labels' indices and the weights (``N`` numbers each) are host vectors, as
-  in the NumPy path; ``X`` never leaves its device.
+* ``fit`` (:class:`ArrayAPIBackend`) validates ``X`` in its namespace,
+  encodes the labels in the namespace of ``y`` and hands the transpose of
+  ``X`` (a view) to :class:`.._objectives._array_api.ArrayAPISoftmaxObjective`,
+  which evaluates the loss, gradient and Hessian-vector products on the
+  device, in one block. The solvers step on host vectors of ``(M + 1) × K``
+  numbers. The labels' indices and the weights (``N`` numbers each) are host
+  vectors, as in the NumPy path; ``X`` never leaves its device.
 * The fitted ``coef_`` and ``intercept_`` are arrays of ``X``'s namespace on
   its device, ``classes_`` of ``y``'s, as in scikit-learn's
   ``LogisticRegression``. The predictions are computed there and returned
@@ -31,59 +31,103 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from .._core._namespace import namespace, to_namespace, to_numpy
+from .._objectives._array_api import ArrayAPISoftmaxObjective
+from .._solvers import get_solver
 from .._validation import combined_weights, encode_labels
+from ._base import Backend, FitData
 
 #: The solvers whose every step runs on the objective's interface (or, for
-#: "sgd", on the device: :mod:`._array_api_saga`).
+#: "sgd", on the device: :mod:`.._solvers._array_api_saga`).
 ARRAY_API_SOLVERS = ("gd", "lbfgs", "newton-cg", "sgd")
 
 
-def array_api_inputs(estimator, X, y, sample_weight):
-    """``fit``'s validated inputs when ``X`` is a non-NumPy array, else ``None``.
+class ArrayAPIBackend(Backend):
+    """``fit`` on the device of a non-NumPy array (see the module).
 
-    Returns
-    -------
-    X : array of shape (n_samples, n_features)
-        Validated, in its namespace and on its device (float32 or float64).
-    y : array of shape (n_samples,)
-        Validated, in its own namespace.
-    classes : ndarray of shape (n_classes,)
-        The sorted labels, on the host (``K`` numbers).
-    y_index : ndarray of shape (n_samples,)
-        Each sample's index into ``classes``, on the host.
-    s : ndarray of shape (n_samples,)
-        Sample weight times class weight, float64, on the host.
-
-    Raises
-    ------
-    ValueError
-        For ``early_stopping=True`` (not supported on this path), and as
-        :func:`._validation.encode_labels` and ``combined_weights`` do.
+    Parameters
+    ----------
+    xp : module
+        The namespace of ``X``.
     """
-    found = namespace(X)
-    if found is None:
-        return None
-    xp, _ = found
-    if estimator.early_stopping:
-        raise ValueError(
-            "early_stopping=True is not supported for array-API inputs (here "
-            f"{xp.__name__}); set early_stopping=False or pass NumPy arrays."
+
+    def __init__(self, xp):
+        self.name = xp.__name__
+        self.refused = {
+            "early_stopping": (
+                "early_stopping=True is not supported for array-API inputs "
+                f"(here {self.name}); set early_stopping=False or pass NumPy "
+                "arrays."
+            )
+        }
+
+    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+        """Validated inputs on their device and the device objective.
+
+        The classes, the labels' indices and the weights (sample weight
+        times class weight) are host vectors; ``X`` and ``y`` stay in their
+        namespaces. A previous fit's arrays, read by ``warm_start``, are
+        brought to the host first.
+        """
+        xp, _ = get_namespace(X)
+        X, y = validate_data(estimator, X, y, dtype=[xp.float64, xp.float32])
+        check_classification_targets(y)
+        xp_y, _ = get_namespace(y)
+        classes = xp_y.sort(xp_y.unique_values(y))  # in y's namespace, K labels
+        y_index = to_numpy(xp_y.searchsorted(classes, y)).astype(np.intp)
+        # From here on as in the NumPy path, on host vectors (the labels'
+        # checks run on the K distinct labels).
+        classes, _ = encode_labels(to_numpy(classes))
+        if namespace(sample_weight) is not None:
+            sample_weight = to_numpy(sample_weight)
+        s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
+        for name in ("coef_", "intercept_", "classes_"):  # read by warm_start
+            if hasattr(estimator, name) and namespace(getattr(estimator, name)):
+                setattr(estimator, name, to_numpy(getattr(estimator, name)))
+        objective = ArrayAPISoftmaxObjective(
+            X.T, y_index, classes.shape[0], s, estimator.fit_intercept
         )
-    X, y = validate_data(estimator, X, y, dtype=[xp.float64, xp.float32])
-    check_classification_targets(y)
-    xp_y, _ = get_namespace(y)
-    classes = xp_y.sort(xp_y.unique_values(y))  # in y's namespace, K labels
-    y_index = to_numpy(xp_y.searchsorted(classes, y)).astype(np.intp)
-    # From here on as in the NumPy path, on host vectors (the labels' checks
-    # run on the K distinct labels).
-    classes, _ = encode_labels(to_numpy(classes))
-    if namespace(sample_weight) is not None:
-        sample_weight = to_numpy(sample_weight)
-    s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
-    for name in ("coef_", "intercept_", "classes_"):  # read by warm_start
-        if hasattr(estimator, name) and namespace(getattr(estimator, name)):
-            setattr(estimator, name, to_numpy(getattr(estimator, name)))
-    return X, y, classes, y_index, s
+        return FitData(objective, classes, s.sum(), X, y, sample_weight)
+
+    def solver(self, estimator, penalty, objective):
+        """The named solver, or ``"sgd"`` on the device for what needs the host.
+
+        ``solver="auto"`` with an L1 part picks ``"sgd"`` (``"fista"`` reads
+        ``X`` on the host).
+
+        Raises
+        ------
+        ValueError
+            If the solver was named and cannot run on the device.
+        """
+        solver = get_solver(estimator.solver, penalty)
+        name = solver.name
+        if name not in ARRAY_API_SOLVERS and estimator.solver != "auto":
+            raise ValueError(
+                f"solver={name!r} does not support array-API inputs (here "
+                f"{self.name}); use solver='auto' or one of "
+                f"{list(ARRAY_API_SOLVERS)}, or pass NumPy arrays."
+            )
+        if name in ARRAY_API_SOLVERS and not solver.stochastic:
+            return solver
+        from .._solvers._array_api_saga import ArrayAPISAGA
+
+        return ArrayAPISAGA(
+            batch_size=estimator.batch_size, random_state=estimator.random_state
+        )
+
+    def place(self, attributes: dict, data: FitData) -> dict:
+        """``coef_``, ``intercept_`` in ``X``'s namespace, ``classes_`` in ``y``'s.
+
+        String labels stay a NumPy array.
+        """
+        xp, where = namespace(data.X)
+        moved = dict(attributes)
+        moved["coef_"] = xp.asarray(attributes["coef_"], device=where)
+        moved["intercept_"] = xp.asarray(attributes["intercept_"], device=where)
+        labels = namespace(data.y)
+        if labels is not None:
+            moved["classes_"] = to_namespace(attributes["classes_"], *labels)
+        return moved
 
 
 def numpy_only(method):
@@ -105,62 +149,6 @@ def numpy_only(method):
         return method(self, X, *args, **kwargs)
 
     return wrapper
-
-
-def array_api_solver(estimator, solver, objective):
-    """The solver for a device ``objective``: ``solver`` itself, or ``"sgd"``'s.
-
-    ``solver="auto"`` with an L1 part picks ``"sgd"`` (``"fista"`` reads ``X``
-    on the host); ``"sgd"`` runs :class:`._array_api_saga.ArrayAPISAGA`.
-
-    Raises
-    ------
-    ValueError
-        If the solver was named and cannot run on the device.
-    """
-    if not hasattr(objective, "xp"):  # the NumPy objective
-        return solver
-    name = solver.name
-    if name not in ARRAY_API_SOLVERS and estimator.solver != "auto":
-        raise ValueError(
-            f"solver={name!r} does not support array-API inputs (here "
-            f"{objective.xp.__name__}); use solver='auto' or one of "
-            f"{list(ARRAY_API_SOLVERS)}, or pass NumPy arrays."
-        )
-    if name in ARRAY_API_SOLVERS and not solver.stochastic:
-        return solver
-    from .._solvers._array_api_saga import ArrayAPISAGA
-
-    return ArrayAPISAGA(
-        batch_size=estimator.batch_size, random_state=estimator.random_state
-    )
-
-
-def fitted_in_namespace(attributes: dict, X, y) -> dict:
-    """``coef_``, ``intercept_`` in ``X``'s namespace, ``classes_`` in ``y``'s.
-
-    ``attributes`` maps those names to NumPy arrays; returned unchanged on the
-    NumPy path. String labels stay a NumPy array.
-    """
-    found = namespace(X)
-    if found is None:
-        return attributes
-    xp, where = found
-    moved = dict(attributes)
-    moved["coef_"] = xp.asarray(attributes["coef_"], device=where)
-    moved["intercept_"] = xp.asarray(attributes["intercept_"], device=where)
-    labels = namespace(y)
-    if labels is not None:
-        moved["classes_"] = to_namespace(attributes["classes_"], *labels)
-    return moved
-
-
-def to_input_namespace(estimator, X, y) -> None:
-    """Move the fitted attributes of ``estimator`` (see :func:`fitted_in_namespace`)."""
-    names = ("classes_", "coef_", "intercept_")
-    current = {name: getattr(estimator, name) for name in names}
-    for name, value in fitted_in_namespace(current, X, y).items():
-        setattr(estimator, name, value)
 
 
 def _check_same_namespace(estimator, X, method: str) -> None:

@@ -1,4 +1,4 @@
-"""``SoftmaxRegression`` on dask arrays and DataFrames: fit and lazy predictions.
+"""The dask backend: ``fit`` on dask arrays and DataFrames, and lazy predictions.
 
 Conventions
 -----------
@@ -7,7 +7,7 @@ is converted, keeping its column names); its row chunks are the unit of work,
 with all the features in each chunk (rechunked if needed). ``y`` and
 ``sample_weight`` (dask or numpy) are aligned on the same row chunks.
 
-``fit`` runs, in order:
+:class:`DaskBackend` prepares ``fit`` in order:
 
 1. ``X``, ``y`` and the weights are persisted on the workers when ``X`` takes
    at most half of their memory (else every pass computes them again from
@@ -16,14 +16,14 @@ with all the features in each chunk (rechunked if needed). ``y`` and
    chunk, and checks ``X`` and the weights (NaN, inf, negative weights), with
    the errors of in-memory input;
 3. labels are encoded and multiplied into the weights per chunk (persisted
-   alongside), and the solver runs on a
-   :class:`._dask_objective.DaskSoftmaxObjective` on the client, each
+   alongside), and ``fit``'s solver runs on a
+   :class:`.._objectives._dask.DaskSoftmaxObjective` on the client, each
    evaluation a pass over the chunks on the workers.
 
 Every solver but ``"sgd"`` runs as in memory, on the same objective (up to
 the order of the sums), with the same stopping rule and fitted attributes.
 ``"sgd"`` is the online algorithm of ``partial_fit``, streamed over the chunks
-(:func:`._dask_objective.online_epochs`), not SAGA, which needs random access
+(:func:`.._solvers._stream.online_epochs`), not SAGA, which needs random access
 to the rows. ``early_stopping`` is not supported; scikit-learn's callbacks
 see every iteration, without the data (their ``X`` and ``y`` are ``None``:
 the rows stay on the cluster).
@@ -43,21 +43,12 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from .._callbacks import fit_tasks
-from .._objectives._blocks import _blas_controller
 from .._objectives._dask import Chunk, DaskSoftmaxObjective
-from .._penalties import make_penalty
-from .._solvers import get_solver
+from .._solvers import Solver, get_solver
 from .._solvers._online_newton import OnlineNewton, check_newton_problem
 from .._solvers._stream import online_epochs
-from .._validation import (
-    NEGATIVE_WEIGHTS,
-    _restore_on_error,
-    check_weight_total,
-    encode_labels,
-    warn_if_not_converged,
-)
-from .._warm_start import initial_theta
+from .._validation import NEGATIVE_WEIGHTS, check_weight_total, encode_labels
+from ._base import Backend, FitData
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
 PERSIST_SHARE = 0.5
@@ -236,77 +227,48 @@ def _objective(estimator, X, y, sample_weight):
     return classes, total, objective
 
 
-def fit(estimator, X, y, sample_weight=None):
-    """``estimator.fit(X, y, sample_weight)`` for dask input (see the module).
+class DaskBackend(Backend):
+    """``fit`` on the row chunks of a dask array or DataFrame (see the module)."""
 
-    Parameters
-    ----------
-    estimator : SoftmaxRegression
-        Its parameters are already validated.
-    X : dask.array.Array or dask.dataframe.DataFrame of shape (N, M)
-        Training data.
-    y : dask or numpy array of shape (N,)
-        Labels.
-    sample_weight : dask or numpy array of shape (N,), default=None
-        Non-negative weights.
+    name = "dask"
+    refused = {
+        "early_stopping": (
+            "early_stopping=True is not supported for dask input; hold out a "
+            "validation set and pass it to score() instead."
+        )
+    }
 
-    Returns
-    -------
-    estimator : SoftmaxRegression
-        Fitted.
-    """
-    with _restore_on_error(estimator):
-        if estimator.early_stopping:
-            raise ValueError(
-                "early_stopping=True is not supported for dask input; hold out "
-                "a validation set and pass it to score() instead."
-            )
+    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+        """The dask objective; the hooks get no data (the rows stay on the cluster)."""
         classes, total, objective = _objective(estimator, X, y, sample_weight)
-        penalty = make_penalty(estimator.C, estimator.l1_ratio, total)
+        return FitData(objective, classes, total)
+
+    def solver(self, estimator, penalty, objective) -> Solver:
+        """The named solver; ``"sgd"`` streams the chunks (see the module)."""
         solver = get_solver(estimator.solver, penalty)
-        callback = (
-            functools.partial(estimator._print_iteration, solver.name)
-            if estimator.verbose
-            else None
-        )
-        theta0 = initial_theta(estimator, objective, classes)
-        # The hooks get no X and y: the data stay on the cluster.
-        tasks = fit_tasks(
-            estimator,
-            None,
-            None,
-            None,
-            lambda theta: estimator._fitted_attributes(
-                objective.unravel(theta).copy(), classes
-            ),
-            theta0,
-            inner=callback,
-        )
-        callback = tasks or callback
-        options = dict(tol=estimator.tol, max_iter=estimator.max_iter)
-        # Client-side BLAS on one thread: the chunks of the default (threaded)
-        # scheduler run side by side in this process.
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            if solver.stochastic:
-                online = estimator._online_solver()
-                if isinstance(online, OnlineNewton):
-                    check_newton_problem(objective.n_params, penalty.smooth)
-                result = online_epochs(
-                    objective, penalty, theta0, online, estimator.batch_size,
-                    callback=callback, **options,
-                )  # fmt: skip
-            else:
-                result = solver.solve(
-                    objective, penalty, theta0, callback=callback, **options
-                )
-        estimator.validation_scores_ = estimator.best_validation_score_ = None
-        estimator._set_solution(result.theta, result, objective, classes, total)
-        if tasks is not None:
-            tasks.close()
-    # The caller of fit, past _dispatch.fit_dask, SoftmaxRegression.fit and
-    # _fit_context's wrapper.
-    warn_if_not_converged(result, solver.name, estimator.max_iter, stacklevel=5)
-    return estimator
+        if not solver.stochastic:
+            return solver
+        online = estimator._online_solver()
+        if isinstance(online, OnlineNewton):
+            check_newton_problem(objective.n_params, penalty.smooth)
+        return _Stream(online, estimator.batch_size)
+
+
+class _Stream(Solver):
+    """``"sgd"`` on dask: :func:`.._solvers._stream.online_epochs`."""
+
+    name = "sgd"
+    smooth_only = False
+    stochastic = True
+
+    def __init__(self, online, batch_size: int):
+        self.online, self.batch_size = online, batch_size
+
+    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
+        return online_epochs(
+            objective, penalty, theta0, self.online, self.batch_size,
+            tol=tol, max_iter=max_iter, callback=callback,
+        )  # fmt: skip
 
 
 def _predict_chunk(X_b, model, method: str):

@@ -1,4 +1,4 @@
-"""Hand dask input to :mod:`._dask`, without importing dask.
+"""Recognise dask input without importing dask; lazy predictions on it.
 
 A dask collection can only exist once ``dask`` has been imported, so the check
 looks it up in ``sys.modules``: it costs a dictionary lookup, and the package
@@ -16,13 +16,6 @@ def is_dask_collection(obj) -> bool:
     """Whether ``obj`` is a dask collection (array, DataFrame, Series)."""
     dask = sys.modules.get("dask")
     return dask is not None and dask.is_dask_collection(obj)
-
-
-def fit_dask(estimator, X, y, sample_weight):
-    """``estimator.fit`` on dask input: see :func:`._dask.fit`."""
-    from ._dask import fit
-
-    return fit(estimator, X, y, sample_weight)
 
 
 def lazy_on_dask(method):

@@ -35,6 +35,7 @@ lives), with the penalty of ``fit``'s objective.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ import dask
 import numpy as np
 from dask.delayed import Delayed, delayed
 
-from ._blocks import HessianProduct, with_diagonal
+from ._blocks import HessianProduct, _blas_controller, with_diagonal
 from ._layout import ParameterLayout
 from ._numpy import SoftmaxObjective
 
@@ -182,6 +183,18 @@ class DaskSoftmaxObjective(ParameterLayout):
         self._spec = (n_classes, fit_intercept)
         self._class_shares = class_shares
         self._cached_moments: tuple[np.ndarray, np.ndarray] | None = None
+
+    @contextlib.contextmanager
+    def parallel(self, n_threads: int | None = None):
+        """Inside this context: BLAS on one thread in this process.
+
+        The solver steps here, on the client, while the chunks of the default
+        (threaded) scheduler run side by side in this process too; their
+        products share the cores instead of each spinning BLAS threads. The
+        workers of a cluster run one task per thread already.
+        """
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            yield self
 
     def _broadcast(self, theta: np.ndarray) -> Delayed:
         return delayed(np.asarray(theta, dtype=self.dtype).ravel(), pure=True)

@@ -1,0 +1,92 @@
+"""The interface of a backend: :class:`Backend` and what it hands ``fit``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._objectives._protocols import SmoothObjective
+from .._penalties import ElasticNet
+from .._solvers import Solver, get_solver
+
+
+@dataclass
+class FitData:
+    """What a backend makes of ``fit``'s input.
+
+    Attributes
+    ----------
+    objective : SmoothObjective
+        The data term of the fit (in memory, on a device, or over chunks).
+    classes : ndarray of shape (n_classes,)
+        The sorted labels, on the host.
+    weight : float
+        ``Σ s``, the total of the sample weights times the class weights.
+    X, y, sample_weight : object
+        What the callbacks' hooks receive as the training data: the rows
+        fitted (early stopping's held-out rows left out), or ``None`` where
+        the rows stay elsewhere (dask).
+    monitor : callable or None
+        Early stopping's factory ``monitor(unravel, inner)`` of the
+        validation callback (:func:`.._early_stopping.hold_out`), where the
+        estimator asked for it.
+    """
+
+    objective: SmoothObjective
+    classes: np.ndarray
+    weight: float
+    X: Any = None
+    y: Any = None
+    sample_weight: Any = None
+    monitor: Callable | None = None
+
+
+class Backend:
+    """An adapter between one kind of input and ``SoftmaxRegression.fit``.
+
+    Subclasses set :attr:`name` and implement :meth:`fit_data`; they list
+    in :attr:`refused` the estimator parameters they do not support (a true
+    value is refused with the message), and override :meth:`place` if the
+    fitted arrays belong elsewhere than in host memory.
+    """
+
+    #: How the input is named in messages ("numpy", "dask", "torch", ...).
+    name: str = ""
+    #: Parameter name → the message refusing a true value of it.
+    refused: dict[str, str] = {}
+
+    def check(self, estimator) -> None:
+        """Refuse the estimator's settings this backend does not support.
+
+        Raises
+        ------
+        ValueError
+            With the message of the first refused parameter that is set.
+        """
+        for parameter, message in self.refused.items():
+            if getattr(estimator, parameter):
+                raise ValueError(message)
+
+    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+        """Validate the input and build the fit's objective."""
+        raise NotImplementedError
+
+    def solver(self, estimator, penalty: ElasticNet, objective) -> Solver:
+        """The solver named by ``estimator.solver``, configured for this fit."""
+        solver = get_solver(estimator.solver, penalty)
+        if solver.stochastic:
+            solver = solver.configured(  # type: ignore[attr-defined]
+                batch_size=estimator.batch_size, random_state=estimator.random_state
+            )
+        return solver
+
+    def place(self, attributes: dict, data: FitData) -> dict:
+        """The fitted ``classes_``, ``coef_``, ``intercept_`` where the input lives.
+
+        ``attributes`` maps those names to NumPy arrays; on the host by
+        default, unchanged.
+        """
+        return attributes

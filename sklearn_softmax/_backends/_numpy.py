@@ -1,0 +1,47 @@
+"""The in-memory backend: NumPy arrays, SciPy sparse matrices, lists, data frames.
+
+``X`` is validated (float32 kept, other dtypes to float64; CSR and CSC stay
+sparse), the labels encoded, the weights combined, and the objective is a
+:class:`.._objectives.SoftmaxObjective` on ``X.T``, a view. This is the one
+backend that supports ``early_stopping``: the held-out rows are split off
+here, before the objective is built.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from .._early_stopping import hold_out
+from .._objectives import SoftmaxObjective
+from .._validation import combined_weights, encode_labels
+from ._base import Backend, FitData
+
+
+class NumpyBackend(Backend):
+    """``fit`` on host memory, in blocks of samples (see the module)."""
+
+    name = "numpy"
+
+    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+        )
+        check_classification_targets(y)
+        classes, y_index = encode_labels(y)
+        s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
+        monitor = None
+        if estimator.early_stopping:
+            X, y_index, s, train, sample_weight, monitor = hold_out(
+                estimator, X, y_index, s, sample_weight
+            )
+            y = y[train]
+        objective = SoftmaxObjective(
+            X.T, y_index, classes.shape[0], s, estimator.fit_intercept
+        )
+        return FitData(objective, classes, s.sum(), X, y, sample_weight, monitor)
