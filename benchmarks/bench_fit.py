@@ -42,10 +42,10 @@ from threadpoolctl import threadpool_info
 
 import sklearn_softmax
 from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax._backends._inputs import combined_weights, encode_labels
 from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._penalties import ElasticNet
 from sklearn_softmax._solvers import SOLVERS, get_solver
-from sklearn_softmax._validation import combined_weights, encode_labels
 
 PROBLEMS = ("tall", "wide", "sparse", "digits")
 SKLEARN_SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "sag", "saga")

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._early_stopping import ValidationMonitor
 from ._solvers._base import notify
 
 try:
@@ -171,8 +172,15 @@ class FitCallbacks:
         if estimator.verbose:
             callback = functools.partial(estimator._print_iteration, solver)
         self.validation = None
-        if data.monitor is not None:
-            callback = self.validation = data.monitor(data.objective.unravel, callback)
+        if data.held_out is not None:
+            callback = self.validation = ValidationMonitor(
+                *data.held_out,
+                data.objective.unravel,
+                estimator.fit_intercept,
+                estimator.tol,
+                estimator.n_iter_no_change,
+                callback,
+            )
         unravel, classes = data.objective.unravel, data.classes
 
         def attributes(theta: np.ndarray) -> dict:

@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._backends._inputs import check_sample_weight, combined_weights, encode_labels
 from ._cv_path import (
     PathSpec,
     accepts_sample_weight,
@@ -33,7 +34,6 @@ from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
 from ._solvers import get_solver
-from ._validation import check_sample_weight, combined_weights, encode_labels
 
 # The parameters passed unchanged to every SoftmaxRegression fit.
 _SHARED = (

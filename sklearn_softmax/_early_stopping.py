@@ -1,13 +1,14 @@
-"""Early stopping for ``fit``: a validation split and a solver callback.
+"""Early stopping for ``fit``: the solver callback that scores held-out rows.
 
-``fit(early_stopping=True)`` sets aside a stratified share of the samples
-(:func:`validation_split`), fits on the rest, and hands every solver a
-:class:`ValidationMonitor` as its callback. After each iteration the monitor
-scores the current iterate ``θ`` on the held-out samples (weighted mean
-accuracy, what ``score`` returns), keeps a copy of the best one, and asks the
-solver to stop once the score has not improved by at least ``tol`` for
-``n_iter_no_change`` consecutive iterations (scikit-learn's rule for
-``SGDClassifier`` and ``MLPClassifier``). The solvers' arithmetic is untouched.
+``fit(early_stopping=True)`` sets aside a stratified share of the samples (the
+backend does, :func:`._backends._inputs.hold_out`), fits on the rest, and
+hands every solver a :class:`ValidationMonitor` as its callback. After each
+iteration the monitor scores the current iterate ``θ`` on the held-out samples
+(weighted mean accuracy, what ``score`` returns), keeps a copy of the best
+one, and asks the solver to stop once the score has not improved by at least
+``tol`` for ``n_iter_no_change`` consecutive iterations (scikit-learn's rule
+for ``SGDClassifier`` and ``MLPClassifier``). The solvers' arithmetic is
+untouched.
 """
 
 from __future__ import annotations
@@ -15,41 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from sklearn.model_selection import StratifiedShuffleSplit
-
-from ._validation import check_sample_weight
-
-
-def validation_split(
-    y_index: np.ndarray, fraction: float, random_state
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified ``(train, validation)`` row indices, sorted.
-
-    Raises
-    ------
-    ValueError
-        If the split cannot keep every class on both sides: too few samples
-        in total or in some class for ``validation_fraction``.
-    """
-    n_samples = y_index.shape[0]
-    n_classes = int(y_index.max()) + 1
-    counts = np.bincount(y_index, minlength=n_classes)
-    n_validation = int(np.ceil(fraction * n_samples))
-    n_train = n_samples - n_validation
-    if counts.min() < 2 or n_validation < n_classes or n_train < n_classes:
-        raise ValueError(
-            f"early_stopping=True cannot set aside a stratified "
-            f"validation_fraction={fraction} of {n_samples} samples with "
-            f"{n_classes} classes (smallest class: {counts.min()} samples): each "
-            f"class needs at least 2 samples, and both sides at least one "
-            f"sample per class. Use more data, another validation_fraction, or "
-            f"early_stopping=False."
-        )
-    splitter = StratifiedShuffleSplit(
-        n_splits=1, test_size=n_validation, random_state=random_state
-    )
-    train, validation = next(splitter.split(np.zeros((n_samples, 1)), y_index))
-    return np.sort(train), np.sort(validation)
 
 
 class ValidationMonitor:
@@ -121,33 +87,3 @@ class ValidationMonitor:
             self.best_score = score
             self.best_theta = np.array(theta, copy=True)
         return self._no_improvement >= self.n_iter_no_change
-
-
-def hold_out(estimator, X, y_index: np.ndarray, s: np.ndarray, sample_weight):
-    """Split for ``estimator.fit``: the training rows and a monitor factory.
-
-    Returns ``(X, y_index, s)`` of the training rows, their indices ``train``,
-    their ``sample_weight`` (``None`` if none was given) and
-    ``monitor(unravel, inner)``, which builds the :class:`ValidationMonitor`
-    of the held-out rows (weighted by ``sample_weight`` alone, as ``score``).
-    """
-    train, held = validation_split(
-        y_index, estimator.validation_fraction, estimator.random_state
-    )
-    w = check_sample_weight(sample_weight, X.shape[0])
-    w_train = None if sample_weight is None else w[train]
-    w_held = w[held]
-
-    def monitor(unravel, inner=None) -> ValidationMonitor:
-        return ValidationMonitor(
-            X[held],
-            y_index[held],
-            w_held,
-            unravel,
-            estimator.fit_intercept,
-            estimator.tol,
-            estimator.n_iter_no_change,
-            inner,
-        )
-
-    return X[train], y_index[train], s[train], train, w_train, monitor

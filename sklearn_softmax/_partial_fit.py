@@ -40,10 +40,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ._backends._array_api import numpy_only
+from ._backends._inputs import combined_weights
 from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
 from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
-from ._validation import _restore_on_error, combined_weights
+from ._validation import _restore_on_error
 from ._warm_start import constant_intercept
 
 

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_softmax import SoftmaxRegression
-from sklearn_softmax._early_stopping import validation_split
+from sklearn_softmax._backends._inputs import validation_split
 from sklearn_softmax._solvers import SOLVERS
 
 SOLVER_NAMES = sorted(SOLVERS)

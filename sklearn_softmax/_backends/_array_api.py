@@ -33,8 +33,8 @@ from sklearn.utils.validation import validate_data
 from .._core._namespace import namespace, to_namespace, to_numpy
 from .._objectives._array_api import ArrayAPISoftmaxObjective
 from .._solvers import get_solver
-from .._validation import combined_weights, encode_labels
 from ._base import Backend, FitData
+from ._inputs import combined_weights, encode_labels
 
 #: The solvers whose every step runs on the objective's interface (or, for
 #: "sgd", on the device: :mod:`.._solvers._array_api_saga`).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +28,9 @@ class FitData:
         What the callbacks' hooks receive as the training data: the rows
         fitted (early stopping's held-out rows left out), or ``None`` where
         the rows stay elsewhere (dask).
-    monitor : callable or None
-        Early stopping's factory ``monitor(unravel, inner)`` of the
-        validation callback (:func:`.._early_stopping.hold_out`), where the
-        estimator asked for it.
+    held_out : tuple or None
+        Early stopping's held-out rows ``(X, y_index, sample_weight)``
+        (:func:`._inputs.hold_out`), where the estimator asked for it.
     """
 
     objective: SmoothObjective
@@ -41,7 +39,7 @@ class FitData:
     X: Any = None
     y: Any = None
     sample_weight: Any = None
-    monitor: Callable | None = None
+    held_out: tuple | None = None
 
 
 class Backend:

@@ -47,8 +47,8 @@ from .._objectives._dask import Chunk, DaskSoftmaxObjective
 from .._solvers import Solver, get_solver
 from .._solvers._online_newton import OnlineNewton, check_newton_problem
 from .._solvers._stream import online_epochs
-from .._validation import NEGATIVE_WEIGHTS, check_weight_total, encode_labels
 from ._base import Backend, FitData
+from ._inputs import NEGATIVE_WEIGHTS, check_weight_total, encode_labels
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
 PERSIST_SHARE = 0.5

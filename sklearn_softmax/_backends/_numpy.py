@@ -13,10 +13,9 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from .._early_stopping import hold_out
 from .._objectives import SoftmaxObjective
-from .._validation import combined_weights, encode_labels
 from ._base import Backend, FitData
+from ._inputs import combined_weights, encode_labels, hold_out
 
 
 class NumpyBackend(Backend):
@@ -35,13 +34,13 @@ class NumpyBackend(Backend):
         check_classification_targets(y)
         classes, y_index = encode_labels(y)
         s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
-        monitor = None
+        held_out = None
         if estimator.early_stopping:
-            X, y_index, s, train, sample_weight, monitor = hold_out(
+            X, y_index, s, train, sample_weight, held_out = hold_out(
                 estimator, X, y_index, s, sample_weight
             )
             y = y[train]
         objective = SoftmaxObjective(
             X.T, y_index, classes.shape[0], s, estimator.fit_intercept
         )
-        return FitData(objective, classes, s.sum(), X, y, sample_weight, monitor)
+        return FitData(objective, classes, s.sum(), X, y, sample_weight, held_out)

@@ -1,0 +1,143 @@
+"""Labels, weights and held-out rows: from what the user passes to what ``fit`` needs.
+
+The checks every backend runs on ``y`` and the weights (the dask backend on
+the summaries of its chunks), with the same messages, and the stratified
+split of ``early_stopping``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.utils import check_array
+from sklearn.utils.class_weight import compute_class_weight
+
+
+def encode_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct labels and each sample's index into them.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` holds fewer than two classes.
+    """
+    classes, y_index = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            "SoftmaxRegression needs samples of at least 2 classes in the data, "
+            f"but the data contains only one class: {classes[0]!r}."
+        )
+    return classes, y_index.ravel()
+
+
+#: The error for negative sample weights, in memory and on dask.
+NEGATIVE_WEIGHTS = "sample_weight must be non-negative; got negative values."
+
+
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+    """Validated float64 sample weights of shape ``(n_samples,)``.
+
+    ``None`` gives ones. The input is never modified.
+
+    Raises
+    ------
+    ValueError
+        If the weights are not 1-D of length ``n_samples``, contain NaN, inf
+        or negative values, or sum to zero.
+    """
+    if sample_weight is None:
+        return np.ones(n_samples)
+    if np.isscalar(sample_weight):
+        sample_weight = np.full(n_samples, sample_weight, dtype=np.float64)
+    sample_weight = check_array(
+        sample_weight,
+        ensure_2d=False,
+        dtype=np.float64,
+        input_name="sample_weight",
+        copy=False,
+    )
+    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},) to match X, "
+            f"got {sample_weight.shape}."
+        )
+    if np.any(sample_weight < 0):
+        raise ValueError(NEGATIVE_WEIGHTS)
+    check_weight_total(sample_weight.sum())
+    return sample_weight
+
+
+def check_weight_total(total: float, class_weight=None) -> None:
+    """Raise a ValueError unless the weights (times ``class_weight``) sum above 0."""
+    if not total > 0:
+        culprit = "sample_weight" + (
+            " times class_weight" if class_weight is not None else ""
+        )
+        raise ValueError(f"{culprit} sums to zero: there is nothing to fit.")
+
+
+def combined_weights(
+    sample_weight, class_weight, classes: np.ndarray, y_index: np.ndarray
+) -> np.ndarray:
+    """``s_n``: sample weight times class weight, of shape ``(n_samples,)``.
+
+    ``class_weight`` is ``None``, ``"balanced"`` (``n_samples / (n_classes ·
+    count)``, from the unweighted counts as in scikit-learn) or a dict from
+    label to weight (labels not in it get weight one).
+    """
+    s = check_sample_weight(sample_weight, y_index.shape[0])
+    if class_weight is None:
+        return s
+    per_class = compute_class_weight(class_weight, classes=classes, y=classes[y_index])
+    s = s * per_class[y_index]
+    check_weight_total(s.sum(), class_weight)
+    return s
+
+
+def validation_split(
+    y_index: np.ndarray, fraction: float, random_state
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified ``(train, validation)`` row indices, sorted.
+
+    Raises
+    ------
+    ValueError
+        If the split cannot keep every class on both sides: too few samples
+        in total or in some class for ``validation_fraction``.
+    """
+    n_samples = y_index.shape[0]
+    n_classes = int(y_index.max()) + 1
+    counts = np.bincount(y_index, minlength=n_classes)
+    n_validation = int(np.ceil(fraction * n_samples))
+    n_train = n_samples - n_validation
+    if counts.min() < 2 or n_validation < n_classes or n_train < n_classes:
+        raise ValueError(
+            f"early_stopping=True cannot set aside a stratified "
+            f"validation_fraction={fraction} of {n_samples} samples with "
+            f"{n_classes} classes (smallest class: {counts.min()} samples): each "
+            f"class needs at least 2 samples, and both sides at least one "
+            f"sample per class. Use more data, another validation_fraction, or "
+            f"early_stopping=False."
+        )
+    splitter = StratifiedShuffleSplit(
+        n_splits=1, test_size=n_validation, random_state=random_state
+    )
+    train, validation = next(splitter.split(np.zeros((n_samples, 1)), y_index))
+    return np.sort(train), np.sort(validation)
+
+
+def hold_out(estimator, X, y_index: np.ndarray, s: np.ndarray, sample_weight):
+    """Split ``fit``'s rows for ``early_stopping``: training and held-out rows.
+
+    Returns ``(X, y_index, s)`` of the training rows, their indices ``train``,
+    their ``sample_weight`` (``None`` if none was given), and the held-out
+    rows ``(X, y_index, w)``, ``w`` their sample weights alone (the weights
+    of :meth:`score`).
+    """
+    train, held = validation_split(
+        y_index, estimator.validation_fraction, estimator.random_state
+    )
+    w = check_sample_weight(sample_weight, X.shape[0])
+    w_train = None if sample_weight is None else w[train]
+    held_out = (X[held], y_index[held], w[held])
+    return X[train], y_index[train], s[train], train, w_train, held_out
