@@ -168,13 +168,16 @@ class FitCallbacks:
 
     def __init__(self, estimator, solver: str, data, theta0: np.ndarray, place):
         self.estimator = estimator
-        callback = None
+        callback: Callable | None = None
         if estimator.verbose:
             callback = functools.partial(estimator._print_iteration, solver)
         self.validation = None
         if data.held_out is not None:
+            X_held, y_held, w_held = data.held_out
             callback = self.validation = ValidationMonitor(
-                *data.held_out,
+                X_held,
+                y_held,
+                w_held,
                 data.objective.unravel,
                 estimator.fit_intercept,
                 estimator.tol,

@@ -39,7 +39,7 @@ class FitData:
     X: Any = None
     y: Any = None
     sample_weight: Any = None
-    held_out: tuple | None = None
+    held_out: tuple[Any, np.ndarray, np.ndarray] | None = None
 
 
 class Backend:
