@@ -36,7 +36,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import sklearn  # noqa: E402
-from bench_fit import machine_info, write_report  # noqa: E402
+from _report import machine_info, write_report  # noqa: E402
 from scipy.special import logsumexp  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402

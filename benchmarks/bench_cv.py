@@ -24,7 +24,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from bench_fit import (
+from _report import (
     cpu_snapshot,
     fmt_ratio,
     fmt_time,

@@ -37,7 +37,7 @@ import dask.array as da
 import distributed
 import numpy as np
 import psutil
-from bench_fit import fmt_time, log, machine_info, write_report  # sibling helpers
+from _report import fmt_time, log, machine_info, write_report
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_softmax import SoftmaxRegression

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from bench_fit import (  # the sibling script's reporting helpers
+from _report import (
     cpu_snapshot,
     fmt_ratio,
     fmt_time,

@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from bench_fit import (  # the sibling script's reporting helpers
+from _report import (
     cpu_snapshot,
     fmt_time,
     foreign_load,

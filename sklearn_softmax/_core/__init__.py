@@ -76,11 +76,12 @@ def _logits(W: NDArray, X) -> NDArray:
     if sp.issparse(X):
         # (XᵀW)ᵀ keeps the product sparse-times-dense. Its transpose is
         # F-ordered; the copy to C order makes the per-sample reductions over
-        # the classes run on contiguous rows (~15× faster for K = 10).
+        # the classes run on contiguous rows, which pays for the copy.
         return np.ascontiguousarray(np.asarray(X.T @ W).T)
     if X.dtype == np.float32:
-        # sgemm runs ~1.5× faster as XᵀW than as WᵀX; the copy back to K × N
-        # keeps the reductions over the classes on contiguous rows.
+        # sgemm runs faster as XᵀW than as WᵀX; the copy back to K × N keeps
+        # the reductions over the classes on contiguous rows. Both layouts:
+        # measured in docs/performance.rst, "Measured design choices".
         return np.ascontiguousarray((X.T @ W).T)
     return W.T @ X
 

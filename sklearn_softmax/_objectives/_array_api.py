@@ -115,9 +115,9 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         ``Σ_n s_n (log Σ_k e^{z_kn} − z_{y_n n})``, the ``N`` terms added in
         float64 where the device has it. In float32 the one sum over all the
         samples (there are no blocks here) otherwise rounds ``f`` coarsely
-        enough to mislead line searches: on 100,000 × 200 float32 samples,
-        ``lbfgs`` at ``tol=1e-6`` took 79 evaluations for 26 iterations, and
-        30 for 28 with the float64 sum.
+        enough to mislead line searches, which then take far more evaluations
+        per iteration (measured in ``docs/performance.rst``, section
+        "Measured design choices", "Device objective").
         """
         xp = self.xp
         losses = s * (xp.log(sums) - xp.sum(Y * Z, axis=0))

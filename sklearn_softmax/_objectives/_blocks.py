@@ -23,7 +23,7 @@ from .._core import _logits
 
 # Bytes of X per block: large enough that the per-block numpy overhead is
 # small, small enough that the block stays in cache between the two products
-# (measured best on a 2-core machine between 4 and 16 MiB; see docs).
+# (measured: docs/performance.rst, "Measured design choices", "Block size").
 _BLOCK_BYTES = 8 * 2**20
 _MIN_BLOCK = 256
 

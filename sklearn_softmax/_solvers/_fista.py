@@ -38,23 +38,12 @@ class, so that, as with a scalar step, the updates keep the sums over the
 classes ``Σ_k W_jk``, along which the loss is flat: the penalty alone sets
 them.
 
-Measured on the problem of ``benchmarks/bench_l1.py --quick`` (20,000 ×
-5,000 text-like CSR, 10 classes, ``C`` 50 times the smallest non-zero one),
-iterations and seconds to ``tol=1e-8``:
-
-============================  ====================  ====================
-metric                        ``l1_ratio=1``        ``l1_ratio=0.5``
-============================  ====================  ====================
-scalar (plain FISTA)          > 1500 (10.6 s)       579 (3.95 s)
-diagonal ``D``                108 (0.76 s)          55 (0.39 s)
-centred, diagonal ``D``       80 (0.58 s)           27 (0.20 s)
-============================  ====================  ====================
-
-A proximal Newton method (coordinate descent on a quadratic model over a
-working set) was not implemented: in numpy each coordinate update costs a
-few microseconds of call overhead, so one sweep over the ~600 non-zero
-coefficients of this solution, times the dozens of sweeps of a few Newton
-steps, already costs about what these few dozen iterations cost in total.
+On sparse text-like data the diagonal metric takes an order of magnitude
+fewer iterations than a scalar step, and the centring fewer again. A proximal
+Newton method (coordinate descent on a quadratic model over a working set)
+was not implemented: in numpy the call overhead of its coordinate updates
+alone would cost about as much as a whole FISTA solve. Both are measured in
+``docs/performance.rst``, section "Measured design choices", FISTA.
 
 The optimality measure :func:`._base.subdifferential_distance` is evaluated
 at every ``y`` from the gradient the step needs anyway. When an extrapolated
@@ -139,8 +128,8 @@ class FISTA(Solver):
     Attributes
     ----------
     growth : float
-        Factor applied to the step before each backtracking search (1.25:
-        measured faster than 1.5 and 2 on dense problems, equal on sparse).
+        Factor applied to the step before each backtracking search (1.25,
+        the fastest of those measured; see ``docs/performance.rst``, FISTA).
     shrink : float
         Factor applied to the step on each failed backtracking test.
     diagonal, centred : bool

@@ -69,24 +69,22 @@ class NewtonCG(Solver):
     CG stops at the inexact-Newton condition ``‖Hd + g‖ ≤ η ‖g‖`` with a
     constant forcing term ``η = ½``: each Newton step costs a few
     Hessian-vector products and still cuts the gradient by a fixed factor.
-    Measured on the four problems of ``benchmarks/bench_fit.py``, this reached
-    a relative suboptimality of 1e-6 1.1× to 2.1× sooner than the superlinear
-    ``η = min(½, √‖g‖)``, and no later than Eisenstat and Walker's adaptive
-    rule at ``tol=1e-10``. Each step is accepted by an Armijo backtracking line
-    search starting from the full step; where ``F`` no longer changes beyond
-    rounding, a step that lowers ``max |g|`` is accepted instead, so tight
-    tolerances do not stall on rounding. The Hessian-vector products reuse
-    the probabilities of the last gradient evaluation.
+    On the problems of ``benchmarks/bench_fit.py`` this reached a relative
+    suboptimality of 1e-6 sooner than the superlinear ``η = min(½, √‖g‖)``,
+    and no later than Eisenstat and Walker's adaptive rule. Each step is
+    accepted by an Armijo backtracking line search starting from the full
+    step; where ``F`` no longer changes beyond rounding, a step that lowers
+    ``max |g|`` is accepted instead, so tight tolerances do not stall on
+    rounding. The Hessian-vector products reuse the probabilities of the last
+    gradient evaluation.
 
     For dense ``X`` whose features' second moments spread by more than
     ``spread`` (10×), CG is preconditioned by the inverse of the Hessian's
     diagonal, computed once per Newton step (one pass over ``X``). Counted in
-    evaluations plus Hessian-vector products to a relative suboptimality of
-    1e-6 (``benchmarks/bench_fit.py`` problems at scale 0.1), it cut the work
-    from 104 to 30 on the tall problem (spread 388) and from 181 to 110 on
-    the wide one (spread 42); it raised it from 94 to 130 on standardised
-    digits (spread 1) and, at full scale, from 56 to 63 on the sparse
-    problem, hence the rule.
+    passes over ``X``, it cut the work where the features' scales spread
+    widely and raised it on standardised and on sparse features, hence the
+    rule. Both choices are measured in ``docs/performance.rst``, section
+    "Measured design choices", Newton-CG.
     """
 
     name = "newton-cg"

@@ -53,46 +53,17 @@ weight ``(γ + 1) / (t + γ)``, ``γ =`` :data:`AVERAGE_DECAY`: an average over
 roughly the last fifth of the updates, which forgets the start; with an L1
 part, the last iterate, whose zeros are exact.
 
-Measurements (``benchmarks/bench_schedules.py``): digits, standardised, a
-stratified 3/4 train split; ``E`` passes over the shuffled training rows in
-calls of 128 rows, ``batch_size=16``, ``C = 1 / E`` (so that the stream
-approaches the fit with ``C = 1``); the test log loss over that of the
-full-batch fit, mean (largest) over 8 shuffles:
-
-=================  ==============  ==============  ==============
-schedule, ``η₀``   5 passes        10 passes       20 passes
-=================  ==============  ==============  ==============
-adagrad, auto 0.3  1.126 (1.443)   1.055 (1.227)   1.004 (1.065)
-adagrad, 0.1       1.258 (1.315)   1.149 (1.190)   1.076 (1.092)
-adagrad, 1.0       1.349 (2.160)   1.080 (1.715)   0.993 (1.048)
-constant, auto     2.497 (2.667)   1.864 (1.959)   1.477 (1.542)
-constant, 0.3      1.443 (1.663)   1.160 (1.245)   1.105 (1.146)
-constant, 1.0      1.439 (2.479)   1.194 (1.629)   1.678 (1.969)
-invscaling, 1.0    1.986 (2.553)   1.733 (2.106)   1.484 (1.686)
-optimal, auto      2.511 (2.681)   1.881 (1.975)   1.498 (1.562)
-adaptive, 0.3      1.815 (2.157)   1.810 (2.113)   1.884 (2.175)
-=================  ==============  ==============  ==============
-
-AdaGrad with ``η₀ = 0.3`` is the default: the best mean at every number of
-passes, with the smallest spread among the good ones; after 30 and 40
-passes, 0.999 (1.029) and 0.998 (1.014). ``"adaptive"`` counts calls as
-passes: with calls of 128 rows their losses are noisy and it cuts its step
-too early (with one call per pass it matched ``"constant"``). Adam
-(Kingma & Ba 2015; ``β = (0.9, 0.999)``), measured with the same protocol
-before it was left out: ``η₀ = 0.01``: 1.259 (1.326), 1.064 (1.093),
-1.003 (1.031); ``η₀ = 0.03``: 1.135 (1.287), 1.023 (1.166), 1.047 (1.351),
-no better than AdaGrad. The reported average: with AdaGrad (0.3) and batches
-of 32, 5 passes, 2 shuffles, the last iterate gave 1.90, the uniform average
-of all iterates 1.16, the polynomial-decay average 1.08 (``γ = 1``), 1.04
-(``γ = 3``) and 1.03 (``γ = 10``); on the problem of
-``benchmarks/bench_stream.py`` (2·10⁵ rows, batches of 256, 3 passes), 1.0008
-against 1.068 for the last iterate.
-
-On digits few passes are few updates (84 per pass of 1,347 rows): the stream
-is still far from the minimiser after 5 or 10, and the ratio is decided by a
-handful of confidently misclassified test samples; it takes about 40 passes
-to be within 2% for every shuffle. On the 10⁶ rows of
-``benchmarks/bench_stream.py`` one pass is enough (digits: see :mod:`._online_newton`).
+AdaGrad with ``η₀ = 0.3`` is the default: streaming digits in small calls
+(``benchmarks/bench_schedules.py``), it came closest to the full fit after a
+few passes, with the smallest spread over shuffles among the good schedules;
+Adam was measured no better and left out. ``"adaptive"`` counts calls as
+passes: with small calls their losses are noisy and it cuts its step too
+early. The polynomial-decay average came closer to the full fit than the
+last iterate and the uniform average. The figures are in
+``docs/performance.rst``, section "Measured design choices",
+"partial_fit: the schedules"; on the 10⁶ rows of
+``benchmarks/bench_stream.py`` one pass is enough (digits over several passes:
+see :mod:`._online_newton`).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ with the current ``P``; the anchor's loss from its own window) by at least
 :data:`ARMIJO` of the decrease its step predicted. Otherwise the next window
 tries the same steps 16 times shorter. A Hessian at each candidate triples
 the cost of a row, but a step from one candidate with another's Hessian
-measured far worse (digits: a model 28 times worse for one shuffle).
+measured far worse.
 
 The linear system is solved by a Cholesky factorisation, with ``10⁻¹⁰`` of
 the mean diagonal added (the softmax Hessian is singular along adding one
@@ -43,16 +43,13 @@ With ``batch_size`` equal to the number of rows of a data set streamed in
 passes, each pass is one Newton step of the full-batch objective (with the
 penalty of the stream so far, see :mod:`.._partial_fit`), and the stream
 converges as ``fit`` with Newton's method does, quadratically, in a handful
-of passes (``benchmarks/bench_schedules.py``, digits: 1,347 rows, 650
-parameters, calls of 128 rows, ``C / E``; the test log loss over the full
-fit's after 3, 4 and 5 passes, mean (largest) over 8 shuffles: 1.151
-(1.225), 1.029 (1.061), 0.996 (1.003); AdaGrad 1.196, 1.155, 1.126). A
-window of fewer rows is a subsampled Newton step, which jumps to near that
-sample's minimiser: the model then follows the last window rather than the
-whole stream (windows of half a pass of digits: 23% to 95% above the full
-fit after 5 to 20 passes). The state
-holds a Hessian per candidate, ``8 n_params²`` bytes each: models of more
-than :data:`MAX_PARAMS` parameters are refused.
+of passes (``benchmarks/bench_schedules.py`` on digits). A window of fewer
+rows is a subsampled Newton step, which jumps to near that sample's
+minimiser: the model then follows the last window rather than the whole
+stream. Both, and the Hessians of the candidates above, are measured in
+``docs/performance.rst``, section "Measured design choices", "partial_fit:
+Newton steps". The state holds a Hessian per candidate, ``8 n_params²``
+bytes each: models of more than :data:`MAX_PARAMS` parameters are refused.
 """
 
 from __future__ import annotations

@@ -40,28 +40,16 @@ curvature of ``f`` and ``L_{\max} = \max_n ½ N ŝ_n ‖x̃_n‖²`` that of the
 single samples' terms (``½`` bounds the Hessian of ``ℓ`` in the logits);
 plus the L2 strength. ``b = 1`` uses ``L_{\max}`` (scikit-learn's ``saga``
 takes ``1 / (3 L_{\max})``), ``b = N`` is proximal gradient descent with
-``L``. The theory asks for ``1 / (4 L_b)``; epochs to the default
-``tol=1e-4`` (``random_state=0``, standardised features, ``C = 1``, digits
-``C = 0.1``; batches of 8 / 32):
+``L``. The theory asks for ``1 / (4 L_b)``; measured, the epochs fall with
+longer steps until ``3 / L_b`` starts to oscillate on two classes, where the
+bound ``½`` is attained by two classes at probability ``½``, and with
+``2 / L_b`` no problem diverged (``docs/performance.rst``, section "Measured
+design choices", SAGA). Should an epoch still end above the starting
+objective, it is redone from where it began with half the step.
 
-=========  ==========  ==========  ==========  ==========  ==========  ==========
-step       iris        iris, 2     wine        breast      make_clas-  digits
-                       classes                 cancer      sification
-=========  ==========  ==========  ==========  ==========  ==========  ==========
-1 / L_b    64 / 183    37 / 106    176 / 431   372 / 591   15 / 25     627 / 659
-2 / L_b    34 / 93     21 / 54     89 / 216    192 / 301   18 / 14     316 / 331
-3 / L_b    25 / 62     20 / 37     60 / 143    132 / 203   45 / 27     212 / 222
-=========  ==========  ==========  ==========  ==========  ==========  ==========
-
-(``make_classification``: 500 × 20, 2 classes.) Epochs fall with the step
-until, on the two-class problem, ``3 / L_b`` starts to oscillate: the bound
-``½`` is attained by two classes at probability ``½``. With ``2 / L_b`` no
-problem diverged; should an epoch still end above the starting objective,
-it is redone from where it began with half the step.
-
-The weak penalties of these problems make them ill-conditioned for a
-first-order method: hundreds of epochs where ``newton-cg`` takes a dozen
-iterations. ``"sgd"`` is there to reach the exact minimiser by the updates of
+Weak penalties make such problems ill-conditioned for a first-order method,
+which then takes far more epochs than ``newton-cg`` takes iterations.
+``"sgd"`` is there to reach the exact minimiser by the updates of
 ``partial_fit``, not for speed.
 """
 
@@ -80,7 +68,7 @@ from ._online import proximal_step
 
 #: Samples per batch of ``fit(solver="sgd")`` unless the estimator says.
 DEFAULT_BATCH_SIZE = 32
-#: The step is this over ``L_b`` (see the measurements above).
+#: The step is this over ``L_b`` (see the module docstring).
 STEP_FACTOR = 2.0
 _POWER_ITERATIONS = 20
 
