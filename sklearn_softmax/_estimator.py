@@ -24,7 +24,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ._backends._array_api import (
-    ARRAY_API_SOLVERS,
     array_api_inputs,
     array_api_solver,
     fitted_in_namespace,
@@ -38,7 +37,7 @@ from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
-from ._solvers import SOLVERS, get_solver
+from ._solvers import SOLVERS, get_solver, solvers_for
 from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
 from ._validation import (
@@ -263,8 +262,9 @@ class SoftmaxRegression(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # "fista" alone reads X on the host (see _array_api.ARRAY_API_SOLVERS).
-        tags.array_api_support = self.solver in ("auto", *ARRAY_API_SOLVERS)
+        # From the registry: "fista" needs what the device objective lacks.
+        on_device = ("auto", *solvers_for(ArrayAPISoftmaxObjective))
+        tags.array_api_support = self.solver in on_device
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -31,11 +31,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from .._core._namespace import namespace, to_namespace, to_numpy
+from .._objectives._array_api import ArrayAPISoftmaxObjective
+from .._solvers import solvers_for
 from .._validation import combined_weights, encode_labels
 
-#: The solvers whose every step runs on the objective's interface (or, for
-#: "sgd", on the device: :mod:`._array_api_saga`).
-ARRAY_API_SOLVERS = ("gd", "lbfgs", "newton-cg", "sgd")
+#: The solvers that run on the device objective (for "sgd", on the device:
+#: :mod:`._array_api_saga`), from the registry.
+ARRAY_API_SOLVERS = tuple(solvers_for(ArrayAPISoftmaxObjective))
 
 
 def array_api_inputs(estimator, X, y, sample_weight):

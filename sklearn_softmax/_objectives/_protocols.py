@@ -13,7 +13,6 @@ through them, never its data.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -27,8 +26,11 @@ class SmoothObjective(Protocol):
 
     ``f`` is the weighted *mean* cross-entropy (see :mod:`._numpy`); ``θ`` is
     ``W`` of ``shape`` ``(M [+ 1], K)`` in C order, intercept last.
+    ``provides`` holds the names of :data:`CAPABILITIES` the objective
+    implements.
     """
 
+    provides: frozenset[str]
     dtype: np.dtype
     n_features: int
     n_classes: int
@@ -45,10 +47,6 @@ class SmoothObjective(Protocol):
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]: ...
 
     def class_shares(self) -> np.ndarray: ...
-
-    def parallel(
-        self, n_threads: int | None = None
-    ) -> contextlib.AbstractContextManager: ...
 
 
 @runtime_checkable
@@ -80,10 +78,23 @@ class MeanObjective(SmoothObjective, Protocol):
     def feature_means(self) -> np.ndarray: ...
 
 
+@runtime_checkable
+class FiniteSum(SmoothObjective, Protocol):
+    """``f = Σ_n ŝ_n ℓ_n`` over ``n_samples`` samples held in memory.
+
+    What a solver stepping through minibatches of the samples starts from:
+    their number and their normalised weights ``ŝ`` (a host vector).
+    """
+
+    n_samples: int
+    sample_weight: np.ndarray
+
+
 #: Capability names and their protocols; ``provides`` and ``requires`` use them.
 CAPABILITIES: dict[str, type] = {
     "gradient": SmoothObjective,
     "hessian": HessianObjective,
     "moments": MomentObjective,
     "means": MeanObjective,
+    "finite_sum": FiniteSum,
 }
