@@ -21,12 +21,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import backend_for
-from ._backends._array_api import ARRAY_API_SOLVERS
 from ._callbacks import CallbackSupportMixin, FitCallbacks
+from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
-from ._solvers import SOLVERS
+from ._solvers import SOLVERS, solvers_for
 from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
 from ._validation import _restore_on_error, warn_if_not_converged
@@ -249,8 +249,9 @@ class SoftmaxRegression(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        # "fista" alone reads X on the host (see _array_api.ARRAY_API_SOLVERS).
-        tags.array_api_support = self.solver in ("auto", *ARRAY_API_SOLVERS)
+        # From the registry: "fista" needs what the device objective lacks.
+        on_device = ("auto", *solvers_for(ArrayAPISoftmaxObjective))
+        tags.array_api_support = self.solver in on_device
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -32,13 +32,8 @@ from sklearn.utils.validation import validate_data
 
 from .._core._namespace import namespace, to_namespace, to_numpy
 from .._objectives._array_api import ArrayAPISoftmaxObjective
-from .._solvers import get_solver
 from ._base import Backend, FitData
 from ._inputs import combined_weights, encode_labels
-
-#: The solvers whose every step runs on the objective's interface (or, for
-#: "sgd", on the device: :mod:`.._solvers._array_api_saga`).
-ARRAY_API_SOLVERS = ("gd", "lbfgs", "newton-cg", "sgd")
 
 
 class ArrayAPIBackend(Backend):
@@ -51,12 +46,11 @@ class ArrayAPIBackend(Backend):
     """
 
     def __init__(self, xp):
-        self.name = xp.__name__
+        self.name = f"array-API inputs (here {xp.__name__})"
         self.refused = {
             "early_stopping": (
-                "early_stopping=True is not supported for array-API inputs "
-                f"(here {self.name}); set early_stopping=False or pass NumPy "
-                "arrays."
+                f"early_stopping=True is not supported for {self.name}; set "
+                "early_stopping=False or pass NumPy arrays."
             )
         }
 
@@ -89,25 +83,9 @@ class ArrayAPIBackend(Backend):
         return FitData(objective, classes, s.sum(), X, y, sample_weight)
 
     def solver(self, estimator, penalty, objective):
-        """The named solver, or ``"sgd"`` on the device for what needs the host.
-
-        ``solver="auto"`` with an L1 part picks ``"sgd"`` (``"fista"`` reads
-        ``X`` on the host).
-
-        Raises
-        ------
-        ValueError
-            If the solver was named and cannot run on the device.
-        """
-        solver = get_solver(estimator.solver, penalty)
-        name = solver.name
-        if name not in ARRAY_API_SOLVERS and estimator.solver != "auto":
-            raise ValueError(
-                f"solver={name!r} does not support array-API inputs (here "
-                f"{self.name}); use solver='auto' or one of "
-                f"{list(ARRAY_API_SOLVERS)}, or pass NumPy arrays."
-            )
-        if name in ARRAY_API_SOLVERS and not solver.stochastic:
+        """The solver of the registry; ``"sgd"`` takes its steps on the device."""
+        solver = super().solver(estimator, penalty, objective)
+        if not solver.stochastic:
             return solver
         from .._solvers._array_api_saga import ArrayAPISAGA
 

@@ -51,7 +51,7 @@ class Backend:
     fitted arrays belong elsewhere than in host memory.
     """
 
-    #: How the input is named in messages ("numpy", "dask", "torch", ...).
+    #: How the input is named in messages ("in-memory input", "dask input", ...).
     name: str = ""
     #: Parameter name → the message refusing a true value of it.
     refused: dict[str, str] = {}
@@ -74,7 +74,7 @@ class Backend:
 
     def solver(self, estimator, penalty: ElasticNet, objective) -> Solver:
         """The solver named by ``estimator.solver``, configured for this fit."""
-        solver = get_solver(estimator.solver, penalty)
+        solver = get_solver(estimator.solver, penalty, objective, where=self.name)
         if solver.stochastic:
             solver = solver.configured(  # type: ignore[attr-defined]
                 batch_size=estimator.batch_size, random_state=estimator.random_state

@@ -44,7 +44,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .._objectives._dask import Chunk, DaskSoftmaxObjective
-from .._solvers import Solver, get_solver
+from .._solvers import Solver
 from .._solvers._online_newton import OnlineNewton, check_newton_problem
 from .._solvers._stream import online_epochs
 from ._base import Backend, FitData
@@ -230,7 +230,7 @@ def _objective(estimator, X, y, sample_weight):
 class DaskBackend(Backend):
     """``fit`` on the row chunks of a dask array or DataFrame (see the module)."""
 
-    name = "dask"
+    name = "dask input"
     refused = {
         "early_stopping": (
             "early_stopping=True is not supported for dask input; hold out a "
@@ -245,9 +245,8 @@ class DaskBackend(Backend):
 
     def solver(self, estimator, penalty, objective) -> Solver:
         """The named solver; ``"sgd"`` streams the chunks (see the module)."""
-        solver = get_solver(estimator.solver, penalty)
-        if not solver.stochastic:
-            return solver
+        if estimator.solver != "sgd":
+            return super().solver(estimator, penalty, objective)
         online = estimator._online_solver()
         if isinstance(online, OnlineNewton):
             check_newton_problem(objective.n_params, penalty.smooth)

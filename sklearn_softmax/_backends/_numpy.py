@@ -21,7 +21,7 @@ from ._inputs import combined_weights, encode_labels, hold_out
 class NumpyBackend(Backend):
     """``fit`` on host memory, in blocks of samples (see the module)."""
 
-    name = "numpy"
+    name = "in-memory input"
 
     def fit_data(self, estimator, X, y, sample_weight) -> FitData:
         X, y = validate_data(

@@ -62,6 +62,10 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         The device of ``X``.
     """
 
+    # No feature_means, hence no "fista" (and "auto" with L1 is "sgd") here.
+    provides = frozenset({"gradient", "hessian", "moments", "finite_sum"})
+    sparse = False
+
     def __init__(
         self,
         X,

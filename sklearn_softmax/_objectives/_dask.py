@@ -171,6 +171,9 @@ class DaskSoftmaxObjective(ParameterLayout):
         them again.
     """
 
+    provides = frozenset({"gradient", "hessian", "moments", "means"})
+    sparse = False
+
     def __init__(
         self, X, chunks, n_classes, fit_intercept, class_shares,
         keep_probabilities=True,

@@ -85,6 +85,8 @@ class SoftmaxObjective(ParameterLayout):
         number of blocks rounded up to a multiple of the available cores.
     """
 
+    provides = frozenset({"gradient", "hessian", "moments", "means", "finite_sum"})
+
     def __init__(
         self,
         X,
@@ -96,6 +98,7 @@ class SoftmaxObjective(ParameterLayout):
     ):
         super().__init__(X.dtype, X.shape[0], n_classes, fit_intercept)
         self.X = X
+        self.sparse = sp.issparse(X)
         self.n_samples = X.shape[1]
         self.y = np.asarray(y, dtype=np.intp)
         self.sample_weight = normalised_weights(sample_weight, self.dtype)

@@ -27,8 +27,11 @@ class SmoothObjective(Protocol):
 
     ``f`` is the weighted *mean* cross-entropy (see :mod:`._numpy`); ``θ`` is
     ``W`` of ``shape`` ``(M [+ 1], K)`` in C order, intercept last.
+    ``provides`` holds the names of :data:`CAPABILITIES` the objective
+    implements.
     """
 
+    provides: frozenset[str]
     dtype: np.dtype
     n_features: int
     n_classes: int
@@ -48,7 +51,9 @@ class SmoothObjective(Protocol):
 
     def parallel(
         self, n_threads: int | None = None
-    ) -> contextlib.AbstractContextManager: ...
+    ) -> contextlib.AbstractContextManager:
+        """The context the solve runs in (thread pools, BLAS threads)."""
+        ...
 
 
 @runtime_checkable
@@ -80,10 +85,23 @@ class MeanObjective(SmoothObjective, Protocol):
     def feature_means(self) -> np.ndarray: ...
 
 
+@runtime_checkable
+class FiniteSum(SmoothObjective, Protocol):
+    """``f = Σ_n ŝ_n ℓ_n`` over ``n_samples`` samples held in memory.
+
+    What a solver stepping through minibatches of the samples starts from:
+    their number and their normalised weights ``ŝ`` (a host vector).
+    """
+
+    n_samples: int
+    sample_weight: np.ndarray
+
+
 #: Capability names and their protocols; ``provides`` and ``requires`` use them.
 CAPABILITIES: dict[str, type] = {
     "gradient": SmoothObjective,
     "hessian": HessianObjective,
     "moments": MomentObjective,
     "means": MeanObjective,
+    "finite_sum": FiniteSum,
 }

@@ -13,20 +13,26 @@ smooth penalty the measure is ``max |∇F(θ)|``. They call
 callback with a true attribute ``takes_theta`` also receives the current
 iterate, ``callback(n_iter, F(θ), θ)``, and a callback that returns ``True``
 stops the solver there (``converged=False``, ``stopped=True``).
+
+What the solvers share beyond this is written once: the composite objective
+``F`` (its smooth part, prox and optimality measure) in :mod:`._problem`, the
+per-iteration bookkeeping in :mod:`._trace`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import numpy as np
 
-from .._objectives import SoftmaxObjective
-from .._objectives._blocks import with_diagonal
+from .._objectives._protocols import SmoothObjective
 from .._penalties import ElasticNet
 
 Callback = Callable[..., bool | None]
+#: The objective protocol a solver's ``solve`` is typed with.
+ObjectiveT = TypeVar("ObjectiveT", bound=SmoothObjective, contravariant=True)
 
 
 def notify(
@@ -73,13 +79,17 @@ class SolverResult:
     stopped: bool = False
 
 
-class Solver:
-    """Base class: a name, declared capabilities and ``solve``.
+class Solver(Generic[ObjectiveT]):
+    """Base class: a name, declared requirements and ``solve``.
 
     Attributes
     ----------
     name : str
         Key in the registry and value of the estimator's ``solver``.
+    requires : frozenset of str
+        The capabilities (names of :data:`.._objectives._protocols.CAPABILITIES`)
+        the objective must provide; the registry's ``check_solver`` compares
+        them with the objective's ``provides``.
     smooth_only : bool
         Whether the solver needs a differentiable penalty (no L1 part).
     stochastic : bool
@@ -88,12 +98,13 @@ class Solver:
     """
 
     name: str = ""
+    requires: frozenset[str] = frozenset({"gradient"})
     smooth_only: bool = True
     stochastic: bool = False
 
     def solve(
         self,
-        objective: SoftmaxObjective,
+        objective: ObjectiveT,
         penalty: ElasticNet,
         theta0: np.ndarray,
         *,
@@ -101,62 +112,8 @@ class Solver:
         max_iter: int,
         callback: Callback | None = None,
     ) -> SolverResult:
+        """Minimise ``F = f + P`` from ``θ₀`` (see the module docstring)."""
         raise NotImplementedError
-
-
-class SmoothProblem:
-    """``F = f + P`` as functions of the flat ``θ``, for smooth penalties.
-
-    The penalty acts on the first ``M`` rows of ``W``; the intercept row, if
-    any, is left alone.
-    """
-
-    def __init__(self, objective: SoftmaxObjective, penalty: ElasticNet):
-        if not penalty.smooth:
-            raise ValueError("SmoothProblem needs a penalty without an L1 part.")
-        self.objective = objective
-        self.penalty = penalty
-        self.n_features = objective.n_features
-
-    def _coef(self, theta: np.ndarray) -> np.ndarray:
-        return self.objective.unravel(theta)[: self.n_features]
-
-    def _add_penalty_grad(self, g: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        G = g.reshape(self.objective.shape)
-        G[: self.n_features] += self.penalty.grad(self._coef(theta))
-        return g
-
-    def value(self, theta: np.ndarray) -> float:
-        """``F(θ)``."""
-        coef = self._coef(theta)
-        return self.objective.value(theta) + self.penalty.smooth_value(coef)
-
-    def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """``F(θ)`` and ``∇F(θ)`` (flat, in the objective's dtype)."""
-        f, g = self.objective.value_and_grad(theta)
-        f += self.penalty.smooth_value(self._coef(theta))
-        return f, self._add_penalty_grad(g, theta)
-
-    def value_grad_hessp(self, theta: np.ndarray):
-        """``F(θ)``, ``∇F(θ)`` and ``v ↦ ∇²F(θ) v``."""
-        f, g, data_hessp = self.objective.value_grad_hessp(theta)
-        f += self.penalty.smooth_value(self._coef(theta))
-        g = self._add_penalty_grad(g, theta)
-
-        def hessp(v: np.ndarray) -> np.ndarray:
-            hv = data_hessp(v)
-            HV = hv.reshape(self.objective.shape)
-            HV[: self.n_features] += self.penalty.hessp(self._coef(v))
-            return hv
-
-        def diagonal() -> np.ndarray:
-            d = data_hessp.diagonal()
-            d.reshape(self.objective.shape)[: self.n_features] += (
-                self.penalty.l2_strength
-            )
-            return d
-
-        return f, g, with_diagonal(hessp, diagonal)
 
 
 def max_abs(g: np.ndarray) -> float:

@@ -54,10 +54,19 @@ proximal step (or ``θ₀``), with its exact zeros, and the measure holds at it.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
-from .._objectives import SoftmaxObjective
-from ._base import Solver, SolverResult, notify, subdifferential_distance
+from .._objectives._protocols import MeanObjective, MomentObjective
+from .._penalties import ElasticNet
+from ._base import Callback, Solver, SolverResult
+from ._problem import CompositeProblem
+from ._trace import IterationTrace
+
+
+class FistaObjective(MomentObjective, MeanObjective, Protocol):
+    """What :class:`FISTA` requires: the features' moments and means."""
 
 
 class Metric:
@@ -72,7 +81,9 @@ class Metric:
     All arrays are flat, in the objective's dtype and ``θ``'s layout.
     """
 
-    def __init__(self, objective: SoftmaxObjective, diagonal=True, centred=True):
+    def __init__(
+        self, objective: FistaObjective, diagonal: bool = True, centred: bool = True
+    ):
         self.objective = objective
         M, dtype = objective.n_features, objective.dtype
         self.M = M
@@ -122,7 +133,7 @@ class Metric:
         return float(self.to_u(a) @ (self.D * self.to_u(b)))
 
 
-class FISTA(Solver):
+class FISTA(Solver[FistaObjective]):
     """FISTA in a centred diagonal metric, with backtracking and restart.
 
     Attributes
@@ -137,6 +148,7 @@ class FISTA(Solver):
     """
 
     name = "fista"
+    requires = frozenset({"gradient", "moments", "means"})
     smooth_only = False
     growth = 1.25
     shrink = 0.5
@@ -144,72 +156,87 @@ class FISTA(Solver):
     diagonal = True
     centred = True
 
-    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
-        M = objective.n_features
+    def solve(
+        self,
+        objective: FistaObjective,
+        penalty: ElasticNet,
+        theta0: np.ndarray,
+        *,
+        tol: float,
+        max_iter: int,
+        callback: Callback | None = None,
+    ) -> SolverResult:
+        problem = CompositeProblem(objective, penalty)
+        metric = Metric(objective, self.diagonal, self.centred)
+        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
         # Below this (relative) size, rounding decides comparisons of f.
         noise = 16 * float(np.finfo(objective.dtype).eps)
-        metric = Metric(objective, self.diagonal, self.centred)
-
-        def prox_step(y, g, step):
-            u = metric.to_u(y) - step * (metric.grad_u(g) / metric.D)
-            W = objective.unravel(u)
-            W[:M] = penalty.prox(W[:M], step * metric.coef_steps)
-            return metric.to_theta(W.ravel())
-
-        def measure(g, theta):
-            G, W = g.reshape(objective.shape), objective.unravel(theta)
-            return subdifferential_distance(G, W, penalty, M)
-
         x = np.asarray(theta0, dtype=objective.dtype).copy()
-        y, y_is_x, momentum, step = x, True, 1.0, 1.0
-        losses: list[float] = []
-        stopped = False
-        n_iter, converged, resolved = 0, False, True
-        message = f"reached max_iter={max_iter}"
+        y, y_is_x, momentum, step, resolved = x, True, 1.0, 1.0, True
         while True:
-            f_y, g_y = objective.value_and_grad(y)
+            f_y, g_y = problem.data_value_and_grad(y)
             if y_is_x:
-                F_x = f_y + penalty.value(objective.unravel(y)[:M])
-            distance = measure(g_y, y)
+                F_x = problem.value_of(f_y, y)
+            distance = problem.optimality(g_y, y)
             if distance <= tol and y_is_x:
-                converged = True
-                message = f"subdifferential distance <= tol={tol}"
+                trace.converge("subdifferential distance")
                 break
-            if n_iter >= max_iter:
+            if trace.n_iter >= max_iter:
                 break
             if resolved:
                 step *= self.growth
-            for _ in range(self.max_backtracks):
-                x_new = prox_step(y, g_y, step)
-                d = x_new - y
-                curvature = metric.inner(d, d) / (2 * step)
-                f_new = objective.value(x_new)
-                if f_new <= f_y + float(g_y @ d) + curvature + noise * abs(f_y):
-                    break
-                step *= self.shrink
-            else:
-                message = "backtracking found no step (at machine precision?)"
+            found = self._backtrack(problem, metric, y, f_y, g_y, step, noise)
+            if found is None:
+                trace.fail("backtracking found no step (at machine precision?)")
                 break
-            # Once the curvature term is below rounding, the test passes for
-            # any step: keep the last step that a meaningful test accepted.
-            resolved = curvature > noise * abs(f_y)
-            F_new = f_new + penalty.value(objective.unravel(x_new)[:M])
-            n_iter += 1
+            x_new, f_new, step, resolved = found
+            F_new = problem.value_of(f_new, x_new)
             if F_new > F_x + noise * abs(F_x):
                 # The momentum overshot: reject the step, restart from θ_k.
                 y, y_is_x, momentum = x, True, 1.0
             else:
                 x_old, x, F_x = x, x_new, F_new
-                if metric.inner(y - x, x - x_old) > 0 or distance <= tol:
-                    y, y_is_x, momentum = x, True, 1.0
-                else:
-                    t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * momentum**2))
-                    beta = (momentum - 1.0) / t_next
-                    momentum = t_next
-                    y_is_x = beta == 0.0
-                    y = x if y_is_x else x + beta * (x - x_old)
-            losses.append(float(F_x))
-            if notify(callback, n_iter, losses[-1], x):
-                stopped, message = True, "stopped by the callback"
+                restart = metric.inner(y - x, x - x_old) > 0 or distance <= tol
+                y, y_is_x, momentum = _extrapolate(x, x_old, momentum, restart)
+            if trace.record(F_x, x):
                 break
-        return SolverResult(x, n_iter, converged, losses, message, stopped)
+        return trace.result(x)
+
+    def _backtrack(self, problem, metric, y, f_y, g_y, step, noise):
+        """The proximal step from ``y`` whose quadratic upper bound holds.
+
+        Tries ``step``, then ``shrink`` times it, up to ``max_backtracks``
+        times. Returns the new point, ``f`` there, the accepted step, and
+        whether the test was meaningful (its curvature term above rounding:
+        below it, the test passes for any step, and the step is not grown
+        again); ``None`` if no step passes.
+        """
+        for _ in range(self.max_backtracks):
+            x_new = _prox_step(problem, metric, y, g_y, step)
+            d = x_new - y
+            curvature = metric.inner(d, d) / (2 * step)
+            f_new = problem.data_value(x_new)
+            if f_new <= f_y + float(g_y @ d) + curvature + noise * abs(f_y):
+                return x_new, f_new, step, curvature > noise * abs(f_y)
+            step *= self.shrink
+        return None
+
+
+def _prox_step(problem: CompositeProblem, metric: Metric, y, g, step: float):
+    """``θ`` of ``prox^D_{tP}(u(y) − t D⁻¹ ∇_u f(y))``, ``t = step``."""
+    u = metric.to_u(y) - step * (metric.grad_u(g) / metric.D)
+    return metric.to_theta(problem.prox(u, step * metric.coef_steps))
+
+
+def _extrapolate(x, x_old, momentum: float, restart: bool):
+    """The next ``y``, whether it is ``x``, and the momentum ``t``.
+
+    ``y = x + β (x − x_old)`` with ``t⁺ = (1 + √(1 + 4t²)) / 2`` and
+    ``β = (t − 1) / t⁺``; on ``restart``, ``y = x`` and ``t = 1``.
+    """
+    if restart:
+        return x, True, 1.0
+    t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * momentum**2))
+    beta = (momentum - 1.0) / t_next
+    y_is_x = beta == 0.0
+    return (x if y_is_x else x + beta * (x - x_old)), y_is_x, t_next

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import SmoothProblem, Solver, SolverResult, max_abs, notify
+from .._objectives._protocols import SmoothObjective
+from .._penalties import ElasticNet
+from ._base import Callback, Solver, SolverResult
+from ._problem import CompositeProblem
+from ._trace import IterationTrace
 
 
-class GradientDescent(Solver):
+class GradientDescent(Solver[SmoothObjective]):
     """Gradient descent with Barzilai–Borwein steps and backtracking.
 
     Each iteration tries the Barzilai–Borwein step ``η = ‖Δθ‖² / ⟨Δθ, Δg⟩``
@@ -26,41 +30,55 @@ class GradientDescent(Solver):
     memory = 10
     max_halvings = 60
 
-    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
-        problem = SmoothProblem(objective, penalty)
+    def solve(
+        self,
+        objective: SmoothObjective,
+        penalty: ElasticNet,
+        theta0: np.ndarray,
+        *,
+        tol: float,
+        max_iter: int,
+        callback: Callback | None = None,
+    ) -> SolverResult:
+        problem = CompositeProblem(objective, penalty, smooth=True)
+        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
         theta = np.asarray(theta0, dtype=objective.dtype).copy()
         f, g = problem.value_and_grad(theta)
         recent = [f]
-        losses: list[float] = []
-        stopped = False
-        message = f"reached max_iter={max_iter}"
-        n_iter = 0
-        g_max = max_abs(g)
-        converged = g_max <= tol
+        g_max = problem.smooth_optimality(g)
+        if g_max <= tol:
+            trace.converge("max |gradient|")
         step = 1.0 / max(g_max, np.finfo(objective.dtype).tiny)
-        while not converged and n_iter < max_iter:
-            gg = float(g @ g)
+        while not trace.converged and trace.n_iter < max_iter:
             reference = max(recent)
-            for _ in range(self.max_halvings):
-                trial = theta - step * g
-                f_new, g_new = problem.value_and_grad(trial)
-                if f_new <= reference - self.armijo * step * gg:
-                    break
-                step *= 0.5
-            else:
-                message = "line search found no decrease (at machine precision?)"
+            found = self._line_search(problem, theta, g, step, reference)
+            if found is None:
+                trace.fail("line search found no decrease (at machine precision?)")
                 break
+            trial, f_new, g_new, step = found
             s, y = trial - theta, g_new - g
             theta, f, g = trial, f_new, g_new
-            n_iter += 1
-            losses.append(float(f))
             recent = (recent + [f])[-self.memory :]
-            if notify(callback, n_iter, losses[-1], theta):
-                stopped, message = True, "stopped by the callback"
+            if trace.record(f, theta):
                 break
-            converged = max_abs(g) <= tol
+            if problem.smooth_optimality(g) <= tol:
+                trace.converge("max |gradient|")
             sy = float(s @ y)
             step = float(s @ s) / sy if sy > 0 else 2 * step
-        if converged:
-            message = f"max |gradient| <= tol={tol}"
-        return SolverResult(theta, n_iter, converged, losses, message, stopped)
+        return trace.result(theta)
+
+    def _line_search(self, problem, theta, g, step, reference):
+        """The first step ``η``, halving from ``step``, that passes the test.
+
+        Returns ``θ − η g``, ``F`` and ``∇F`` there, and ``η``; ``None`` if no
+        step passes the nonmonotone Armijo test against ``reference`` within
+        ``max_halvings`` halvings.
+        """
+        gg = float(g @ g)
+        for _ in range(self.max_halvings):
+            trial = theta - step * g
+            f_new, g_new = problem.value_and_grad(trial)
+            if f_new <= reference - self.armijo * step * gg:
+                return trial, f_new, g_new, step
+            step *= 0.5
+        return None

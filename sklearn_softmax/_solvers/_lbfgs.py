@@ -5,10 +5,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from ._base import SmoothProblem, Solver, SolverResult, max_abs, notify
+from .._objectives._protocols import SmoothObjective
+from .._penalties import ElasticNet
+from ._base import Callback, Solver, SolverResult
+from ._problem import CompositeProblem
+from ._trace import IterationTrace
 
 
-class LBFGS(Solver):
+class LBFGS(Solver[SmoothObjective]):
     """Limited-memory BFGS (``scipy.optimize.minimize(method="L-BFGS-B")``).
 
     scipy iterates in float64; each evaluation casts ``θ`` to the objective's
@@ -17,25 +21,31 @@ class LBFGS(Solver):
 
     name = "lbfgs"
 
-    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
-        problem = SmoothProblem(objective, penalty)
+    def solve(
+        self,
+        objective: SmoothObjective,
+        penalty: ElasticNet,
+        theta0: np.ndarray,
+        *,
+        tol: float,
+        max_iter: int,
+        callback: Callback | None = None,
+    ) -> SolverResult:
+        problem = CompositeProblem(objective, penalty, smooth=True)
+        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
         if max_iter == 0:  # scipy would still take one step
             theta = np.asarray(theta0, dtype=objective.dtype)
-            converged = max_abs(problem.value_and_grad(theta)[1]) <= tol
-            return SolverResult(theta.copy(), 0, converged, [], "max_iter=0")
-        losses: list[float] = []
-        stopped = False
+            g = problem.value_and_grad(theta)[1]
+            trace.conclude(problem.smooth_optimality(g) <= tol, "max_iter=0")
+            return trace.result(theta.copy())
 
         def fun(theta):
             f, g = problem.value_and_grad(theta)
             return f, g.astype(np.float64)
 
         def on_iteration(intermediate_result):
-            nonlocal stopped
-            losses.append(float(intermediate_result.fun))
             theta = intermediate_result.x.astype(objective.dtype)
-            if notify(callback, len(losses), losses[-1], theta):
-                stopped = True
+            if trace.record(intermediate_result.fun, theta):
                 raise StopIteration  # scipy >= 1.11 ends the run here
 
         result = minimize(
@@ -51,16 +61,23 @@ class LBFGS(Solver):
                 "ftol": 64 * np.finfo(float).eps,
             },
         )
-        theta = result.x.astype(objective.dtype)
-        # scipy also stops on a tiny relative decrease of F; report convergence
-        # only when the gradient test the other solvers use is met as well.
-        g_max = max_abs(result.jac)
-        converged = result.status == 0 and g_max <= tol and not stopped
-        message = "stopped by the callback" if stopped else str(result.message)
+        if not trace.stopped:
+            self._conclude(trace, result, problem.smooth_optimality(result.jac), tol)
+        n_iter = trace.n_iter if trace.stopped else int(result.nit)
+        return trace.result(result.x.astype(objective.dtype), n_iter)
+
+    @staticmethod
+    def _conclude(trace: IterationTrace, result, g_max: float, tol: float) -> None:
+        """scipy's verdict, as convergence only where ``max |∇F| <= tol`` too.
+
+        scipy also stops on a tiny relative decrease of ``F``; that is reported
+        as such, not as convergence.
+        """
+        message = str(result.message)
+        converged = result.status == 0 and g_max <= tol
         if result.status == 0 and not converged:
             message = (
                 f"the objective stopped decreasing with max |gradient| = "
                 f"{g_max:.1e} > tol={tol} (scipy: {message})"
             )
-        n_iter = len(losses) if stopped else int(result.nit)
-        return SolverResult(theta, n_iter, converged, losses, message, stopped)
+        trace.conclude(converged, message)

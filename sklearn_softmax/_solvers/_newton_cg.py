@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.sparse as sp
+from typing import Protocol
 
-from ._base import SmoothProblem, Solver, SolverResult, max_abs, notify
+import numpy as np
+
+from .._objectives._protocols import HessianObjective, MomentObjective
+from .._penalties import ElasticNet
+from ._base import Callback, Solver, SolverResult, max_abs
+from ._problem import CompositeProblem
+from ._trace import IterationTrace
+
+
+class NewtonObjective(HessianObjective, MomentObjective, Protocol):
+    """What :class:`NewtonCG` requires: Hessian products and feature moments."""
 
 
 def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int, precond=None):
@@ -63,7 +72,7 @@ def _jacobi(diagonal: np.ndarray) -> np.ndarray:
     )
 
 
-class NewtonCG(Solver):
+class NewtonCG(Solver[NewtonObjective]):
     """Newton steps ``d ≈ −H⁻¹g`` from conjugate gradients on ``v ↦ Hv``.
 
     CG stops at the inexact-Newton condition ``‖Hd + g‖ ≤ η ‖g‖`` with a
@@ -88,6 +97,7 @@ class NewtonCG(Solver):
     """
 
     name = "newton-cg"
+    requires = frozenset({"gradient", "hessian", "moments"})
     armijo = 1e-4
     max_halvings = 40
     max_cg_iter = 200
@@ -97,55 +107,70 @@ class NewtonCG(Solver):
     precondition: bool | str = "auto"
     spread = 10.0
 
-    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
-        problem = SmoothProblem(objective, penalty)
-        jacobi = self.precondition
-        if jacobi == "auto":
-            jacobi = (
-                not sp.issparse(objective.X)
-                and _scale_spread(objective.feature_moments()) > self.spread
-            )
+    def solve(
+        self,
+        objective: NewtonObjective,
+        penalty: ElasticNet,
+        theta0: np.ndarray,
+        *,
+        tol: float,
+        max_iter: int,
+        callback: Callback | None = None,
+    ) -> SolverResult:
+        problem = CompositeProblem(objective, penalty, smooth=True)
+        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
+        jacobi = self._preconditions(objective)
         theta = np.asarray(theta0, dtype=objective.dtype)  # never written to
         f, g, hessp = problem.value_grad_hessp(theta)
-        losses: list[float] = []
-        stopped = False
-        message = f"reached max_iter={max_iter}"
-        n_iter = 0
-        g_max = max_abs(g)
-        converged = g_max <= tol
-        # Below this change of F, rounding decides the sign of a decrease.
-        f_noise = 16 * np.finfo(objective.dtype).eps
-        while not converged and n_iter < max_iter:
-            g_norm = float(np.linalg.norm(g))
+        g_max = problem.smooth_optimality(g)
+        if g_max <= tol:
+            trace.converge("max |gradient|")
+        while not trace.converged and trace.n_iter < max_iter:
             precond = _jacobi(hessp.diagonal()) if jacobi else None
             d, _ = conjugate_gradient(
                 hessp, -g, self.forcing, self.max_cg_iter, precond
             )
-            slope = float(g @ d)
-            if slope >= 0:  # not a descent direction: fall back to −g
-                d, slope = -g, -(g_norm**2)
-            step, accepted = 1.0, False
-            for _ in range(self.max_halvings):
-                trial = theta + step * d
-                f_new, g_new, hessp_new = problem.value_grad_hessp(trial)
-                armijo = f_new <= f + self.armijo * step * slope
-                # Near the optimum F is flat to rounding: trust the gradient.
-                flat = abs(f_new - f) <= f_noise * abs(f)
-                if armijo or (flat and max_abs(g_new) < g_max):
-                    accepted = True
-                    break
-                step *= 0.5
-            if not accepted:
-                message = "line search found no decrease (at machine precision?)"
+            found = self._line_search(problem, theta, f, g, g_max, d)
+            if found is None:
+                trace.fail("line search found no decrease (at machine precision?)")
                 break
-            theta, f, g, hessp = trial, f_new, g_new, hessp_new
-            n_iter += 1
-            losses.append(float(f))
-            if notify(callback, n_iter, losses[-1], theta):
-                stopped, message = True, "stopped by the callback"
+            theta, f, g, hessp = found
+            if trace.record(f, theta):
                 break
-            g_max = max_abs(g)
-            converged = g_max <= tol
-        if converged:
-            message = f"max |gradient| <= tol={tol}"
-        return SolverResult(theta, n_iter, converged, losses, message, stopped)
+            g_max = problem.smooth_optimality(g)
+            if g_max <= tol:
+                trace.converge("max |gradient|")
+        return trace.result(theta)
+
+    def _preconditions(self, objective: NewtonObjective) -> bool:
+        """Whether CG is preconditioned (``precondition``, or the "auto" rule)."""
+        if self.precondition != "auto":
+            return bool(self.precondition)
+        if objective.sparse:
+            return False
+        return _scale_spread(objective.feature_moments()) > self.spread
+
+    def _line_search(self, problem, theta, f, g, g_max, d):
+        """The first of ``θ + t d``, ``t = 1, ½, ¼, …``, that is accepted.
+
+        Accepted: the Armijo test passes, or ``F`` is flat to rounding and
+        ``max |∇F|`` goes down. ``d`` is replaced by ``−g`` if it is not a
+        descent direction. Returns the point with ``F``, ``∇F`` and the
+        Hessian product there, or ``None`` after ``max_halvings`` halvings.
+        """
+        slope = float(g @ d)
+        if slope >= 0:  # not a descent direction: fall back to −g
+            d, slope = -g, -(float(np.linalg.norm(g)) ** 2)
+        # Below this change of F, rounding decides the sign of a decrease.
+        f_noise = 16 * np.finfo(problem.dtype).eps
+        step = 1.0
+        for _ in range(self.max_halvings):
+            trial = theta + step * d
+            f_new, g_new, hessp_new = problem.value_grad_hessp(trial)
+            armijo = f_new <= f + self.armijo * step * slope
+            # Near the optimum F is flat to rounding: trust the gradient.
+            flat = abs(f_new - f) <= f_noise * abs(f)
+            if armijo or (flat and max_abs(g_new) < g_max):
+                return trial, f_new, g_new, hessp_new
+            step *= 0.5
+        return None

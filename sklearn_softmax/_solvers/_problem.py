@@ -4,26 +4,30 @@ r"""The composite objective ``F(θ) = f(θ) + P(W[:M])`` that every solver minim
 ``P`` the penalty on the coefficient rows ``W[:M]``; the intercept row, if any,
 is never penalised. What the solvers ask of the pair is written here once:
 
-* ``F`` itself (:meth:`CompositeProblem.value_of`), and the smooth part
-  ``f + P₂`` (``P₂`` the L2 part of ``P``) with its gradient and Hessian
-  products (:meth:`~CompositeProblem.value_and_grad`,
+* ``F`` itself (:meth:`CompositeProblem.value_of`), the data term ``f`` alone
+  (:meth:`~CompositeProblem.data_value_and_grad`, for solvers whose proximal
+  step takes the whole ``P``), and the smooth part ``f + P₂`` (``P₂`` the L2
+  part of ``P``) with its gradient and Hessian products
+  (:meth:`~CompositeProblem.value_and_grad`,
   :meth:`~CompositeProblem.value_grad_hessp`);
 * the coefficient view of ``θ`` (:meth:`~CompositeProblem.coef`);
 * the proximal step of the penalty on the coefficient rows
   (:meth:`~CompositeProblem.prox`);
 * the optimality measure (:meth:`~CompositeProblem.optimality`): the largest
-  distance of ``−∇f`` to ``∂P`` (``max |∇F|`` for a smooth ``P``), zero
-  exactly at a minimiser.
+  distance of ``−∇f`` to ``∂P`` (``max |∇F|`` for a smooth ``P``,
+  :meth:`~CompositeProblem.smooth_optimality`), zero exactly at a minimiser.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 import numpy as np
 
 from .._objectives._blocks import HessianProduct, with_diagonal
 from .._objectives._protocols import HessianObjective, SmoothObjective
 from .._penalties import ElasticNet
-from ._base import subdifferential_distance
+from ._base import max_abs, subdifferential_distance
 
 
 class CompositeProblem:
@@ -35,9 +39,21 @@ class CompositeProblem:
         The data term ``f``.
     penalty : ElasticNet
         ``P``, on the first ``M`` rows of ``W``.
+    smooth : bool, default=False
+        Refuse a penalty with an L1 part: for solvers that minimise the smooth
+        part ``f + P₂`` as if it were ``F``.
+
+    Raises
+    ------
+    ValueError
+        If ``smooth`` and ``penalty`` has an L1 part.
     """
 
-    def __init__(self, objective: SmoothObjective, penalty: ElasticNet):
+    def __init__(
+        self, objective: SmoothObjective, penalty: ElasticNet, *, smooth: bool = False
+    ):
+        if smooth and not penalty.smooth:
+            raise ValueError("This solver needs a penalty without an L1 part.")
         self.objective = objective
         self.penalty = penalty
         self.n_features = objective.n_features
@@ -55,6 +71,14 @@ class CompositeProblem:
     def value_of(self, f: float, theta: np.ndarray) -> float:
         """``F(θ)`` from the data term's value ``f`` at ``θ``."""
         return f + self.penalty_value(theta)
+
+    def data_value(self, theta: np.ndarray) -> float:
+        """The data term ``f(θ)`` alone."""
+        return self.objective.value(theta)
+
+    def data_value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """``f(θ)`` and ``∇f(θ)`` (flat, in the objective's dtype), without ``P``."""
+        return self.objective.value_and_grad(theta)
 
     def value(self, theta: np.ndarray) -> float:
         """The smooth part ``f(θ) + P₂(W)`` (``F`` itself for a smooth ``P``)."""
@@ -74,9 +98,12 @@ class CompositeProblem:
     def value_grad_hessp(
         self, theta: np.ndarray
     ) -> tuple[float, np.ndarray, HessianProduct]:
-        """``f + P₂``, its gradient and ``v ↦ ∇²(f + P₂)(θ) v`` (with its diagonal)."""
-        objective = self.objective
-        assert isinstance(objective, HessianObjective)
+        """``f + P₂``, its gradient and ``v ↦ ∇²(f + P₂)(θ) v`` (with its diagonal).
+
+        The objective must provide ``"hessian"`` (the solver's ``requires``
+        say so, and the registry checks it).
+        """
+        objective = cast(HessianObjective, self.objective)
         f, g, data_hessp = objective.value_grad_hessp(theta)
         f += self.penalty.smooth_value(self.coef(theta))
         g = self._add_penalty_grad(g, theta)
@@ -112,3 +139,12 @@ class CompositeProblem:
             self.penalty,
             self.n_features,
         )
+
+    @staticmethod
+    def smooth_optimality(g: np.ndarray) -> float:
+        """The optimality measure for a smooth ``P`` from ``g = ∇(f + P₂)(θ)``.
+
+        ``max |g|``: what :meth:`optimality` is then, from the gradient that
+        :meth:`value_and_grad` returns.
+        """
+        return max_abs(g)

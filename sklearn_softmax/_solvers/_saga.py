@@ -123,6 +123,7 @@ class SAGA(Solver):
     """
 
     name = "sgd"
+    requires = frozenset({"gradient", "finite_sum"})
     smooth_only = False
     stochastic = True
 

@@ -3,8 +3,9 @@
 Written once for every solver: a solver calls :meth:`IterationTrace.record`
 after each iteration with ``F(θ)`` and the iterate, which reports it to the
 callback (see :func:`._base.notify`) and says whether to stop there;
-:meth:`converge` and :meth:`fail` say why the loop ended, and :meth:`result`
-builds the :class:`._base.SolverResult`.
+:meth:`converge` and :meth:`fail` say why the loop ended (:meth:`conclude`
+when a library ran the loop), and :meth:`result` builds the
+:class:`._base.SolverResult`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ class IterationTrace:
     def fail(self, message: str) -> None:
         """The solver could not go on (a line search found no decrease, ...)."""
         self.message = message
+
+    def conclude(self, converged: bool, message: str) -> None:
+        """The verdict of an optimiser that ran the loop itself (scipy's)."""
+        self.converged, self.message = converged, message
 
     def result(self, theta: np.ndarray, n_iter: int | None = None) -> SolverResult:
         """The :class:`._base.SolverResult` at ``θ``."""
