@@ -31,6 +31,7 @@ from ._backends._array_api import (
     to_input_namespace,
 )
 from ._backends._dispatch import fit_dask, is_dask_collection
+from ._binary import to_reported
 from ._callbacks import CallbackSupportMixin, fit_tasks
 from ._early_stopping import hold_out
 from ._objectives import SoftmaxObjective
@@ -372,9 +373,7 @@ class SoftmaxRegression(
         n_features = W.shape[0] - int(self.fit_intercept)
         coef = W[:n_features].T
         intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
-        if classes.shape[0] == 2:
-            coef = coef[1:] - coef[:1]
-            intercept = intercept[1:] - intercept[:1]
+        coef, intercept = to_reported(coef, intercept)  # w₁ − w₀ for two classes
         return {"classes_": classes, "coef_": coef, "intercept_": intercept}
 
     def _set_solution(self, theta, result, objective, classes, weight) -> None:
