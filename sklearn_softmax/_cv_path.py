@@ -37,6 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv
 
+from ._binary import reported_rows, to_per_class
 from ._estimator import SoftmaxRegression
 from ._objectives import SoftmaxObjective
 from ._solvers._base import max_abs
@@ -199,13 +200,11 @@ def global_rows(fitted: SoftmaxRegression, classes, fit_intercept) -> np.ndarray
     """
     coef, intercept = fitted.coef_, fitted.intercept_
     n_features = coef.shape[1]
-    n_rows = 1 if classes.shape[0] == 2 else classes.shape[0]
-    rows = np.zeros((n_rows, n_features + int(fit_intercept)), dtype=coef.dtype)
+    n_dof = n_features + int(fit_intercept)
+    rows = np.zeros((reported_rows(classes.shape[0]), n_dof), dtype=coef.dtype)
     index: np.ndarray = np.arange(coef.shape[0])
-    if n_rows > coef.shape[0]:  # some classes are missing
-        if fitted.classes_.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
-            coef = np.vstack([-coef, coef]) / 2
-            intercept = np.hstack([-intercept, intercept]) / 2
+    if rows.shape[0] > coef.shape[0]:  # some classes are missing
+        coef, intercept = to_per_class(coef, intercept)  # binary: w₀ = −β/2, w₁ = β/2
         index = np.asarray(np.searchsorted(classes, fitted.classes_))
         if fit_intercept:
             rows[:, n_features] = -np.inf

@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import backend_for
+from ._binary import to_reported
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._partial_fit import PartialFitMixin
@@ -307,9 +308,7 @@ class SoftmaxRegression(
         n_features = W.shape[0] - int(self.fit_intercept)
         coef = W[:n_features].T
         intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
-        if classes.shape[0] == 2:
-            coef = coef[1:] - coef[:1]
-            intercept = intercept[1:] - intercept[:1]
+        coef, intercept = to_reported(coef, intercept)  # w₁ − w₀ for two classes
         return {"classes_": classes, "coef_": coef, "intercept_": intercept}
 
     def _set_solution(self, theta, result, objective, classes, weight) -> None:

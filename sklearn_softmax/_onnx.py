@@ -39,6 +39,7 @@ from skl2onnx.common.utils import (
 )
 from skl2onnx.common.utils_classifier import get_label_classes
 
+from ._binary import with_zero_class
 from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
 
@@ -91,16 +92,14 @@ def calculate_softmax_regression_output_shapes(operator) -> None:
 def _scores_parameters(model, dtype) -> tuple[np.ndarray, np.ndarray]:
     """``W = coef_.T``, of shape ``(n_features, n_classes)``, and ``b``.
 
-    For two classes, the zero column and the zero of class 0 come first.
+    For two classes, the zero column and the zero of class 0 come first
+    (:func:`._binary.with_zero_class`).
     """
     coef = model.coef_
     coef = coef.toarray() if sp.issparse(coef) else np.asarray(coef)
-    weights = coef.T.astype(dtype)
-    intercept = np.asarray(model.intercept_, dtype=dtype).reshape(-1)
-    if weights.shape[1] == 1:
-        weights = np.hstack([np.zeros_like(weights), weights])
-        intercept = np.concatenate([np.zeros_like(intercept), intercept])
-    return np.ascontiguousarray(weights), intercept
+    coef = with_zero_class(coef.astype(dtype))
+    intercept = with_zero_class(np.asarray(model.intercept_, dtype=dtype).reshape(-1))
+    return np.ascontiguousarray(coef.T), intercept
 
 
 def _add_constant(scope, container, name: str, values: np.ndarray) -> str:

@@ -1,29 +1,88 @@
 """Predictions from ``coef_`` and ``intercept_``: scores, probabilities, labels.
 
-The scores are computed in the core's layout, ``(K, N)`` (``K = 1`` for two
-classes, whose single row is ``z₁ − z₀``), from a dense or sparse ``coef_``
-(after :meth:`._sparse_coef.SparseCoefMixin.sparsify`), and transposed to
-scikit-learn's ``(n_samples, ...)`` on the way out. A dask array gets a lazy
-dask array back, the same method mapped over its row chunks.
+One path for every input. The scores are computed in the core's layout,
+``(K, N)`` (``K = 1`` for two classes, whose single row is ``z₁ − z₀``; see
+:mod:`._binary`), with the functions of ``X``'s namespace: NumPy (dense or
+sparse ``X``, dense ``coef_`` or the CSR ``coef_`` of
+:meth:`._sparse_coef.SparseCoefMixin.sparsify`), or, under
+``array_api_dispatch``, the namespace and device of an array-API ``X``
+(torch, CuPy, array-api-strict), which must be those of ``coef_`` (checked
+by :func:`._backends._array_api.array_api_method`). The probabilities are
+:mod:`._core._kernel`'s softmax of the scores (in place for NumPy), and
+everything is transposed to scikit-learn's ``(n_samples, ...)`` on the way
+out. A dask array gets a lazy dask array back, the same method mapped over
+its row chunks (:func:`._backends._dispatch.lazy_on_dask`).
+
+float32 ``X`` gives float32 scores and probabilities; labels are those of
+``classes_`` (string labels stay a NumPy array).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils._array_api import device
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends._array_api import array_api_method
 from ._backends._dispatch import lazy_on_dask
-from ._core import _logits, log_softmax, softmax
+from ._binary import with_zero_class
+from ._core import _logits
+from ._core._kernel import log_softmax_columns, softmax_columns
+from ._core._namespace import namespace, to_namespace, to_numpy
+
+
+def linear_scores(coef, intercept, X, xp: Any = np):
+    """``Z = coef Xᵀ + b`` of shape ``(n_rows, N)``, in ``X``'s namespace and dtype.
+
+    A new array. NumPy ``X`` may be sparse, and ``coef`` a sparse matrix.
+    """
+    if sp.issparse(coef):  # after sparsify(): a sparse product
+        Z = coef.astype(X.dtype) @ X.T
+        Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
+    elif xp is np:
+        Z = _logits(coef.T.astype(X.dtype, copy=False), X.T)
+    else:
+        Z = _logits(xp.astype(coef, X.dtype).T, X.T)
+    if xp is np:
+        Z += intercept.astype(X.dtype, copy=False)[:, None]
+        return Z
+    return Z + xp.astype(intercept, X.dtype)[:, None]
 
 
 class SoftmaxPredictMixin:
     """``decision_function``, ``predict_proba``, ``predict_log_proba``, ``predict``."""
 
-    # Fitted attributes read here: a dense array, or CSR after sparsify().
-    coef_: np.ndarray | sp.csr_matrix
-    intercept_: np.ndarray
+    # Fitted attributes read here: a dense array (of X's namespace), or CSR
+    # after sparsify().
+    coef_: Any
+    intercept_: Any
+    classes_: Any
+
+    def _logits(self, X) -> tuple[Any, Any, Any]:
+        """``(Z, X, xp)``: the scores ``(K, N)`` (``K = 1`` if binary), and ``X``.
+
+        ``X`` is validated in its namespace ``xp`` (NumPy itself for NumPy,
+        sparse and array-like input).
+        """
+        check_is_fitted(self)
+        found = namespace(X)
+        xp = np if found is None else found[0]
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[xp.float64, xp.float32],
+            reset=False,
+        )
+        return linear_scores(self.coef_, self.intercept_, X, xp), X, xp
+
+    def _all_logits(self, X) -> tuple[Any, Any, Any]:
+        """As :meth:`_logits`, with every class's logits; binary ``[0; z₁ − z₀]``."""
+        Z, X, xp = self._logits(X)
+        return with_zero_class(Z, xp), X, xp
 
     @lazy_on_dask
     @array_api_method
@@ -41,33 +100,8 @@ class SoftmaxPredictMixin:
             Logits per class; for two classes ``z₁ − z₀``, positive where
             ``classes_[1]`` is predicted.
         """
-        Z = self._logits(X)
-        return Z[0] if Z.shape[0] == 1 else Z.T
-
-    def _logits(self, X) -> np.ndarray:
-        """Scores in the core's layout: shape ``(K, N)``, ``K = 1`` if binary."""
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        if sp.issparse(self.coef_):  # after sparsify(): a sparse product
-            Z = self.coef_.astype(X.dtype) @ X.T
-            Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
-        else:
-            Z = _logits(self.coef_.T.astype(X.dtype, copy=False), X.T)
-        Z += self.intercept_.astype(X.dtype, copy=False)[:, None]
-        return Z
-
-    def _all_logits(self, X) -> np.ndarray:
-        """Logits of every class, ``(K, N)``; binary as ``[0, z₁ − z₀]``."""
-        Z = self._logits(X)
-        if Z.shape[0] == 1:
-            Z = np.vstack([np.zeros_like(Z), Z])
-        return Z
+        Z, _, _ = self._logits(X)
+        return Z[0, :] if Z.shape[0] == 1 else Z.T
 
     @lazy_on_dask
     @array_api_method
@@ -84,7 +118,8 @@ class SoftmaxPredictMixin:
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
-        return softmax(self._all_logits(X)).T
+        Z, _, xp = self._all_logits(X)
+        return softmax_columns(Z, xp, overwrite=True).T
 
     @lazy_on_dask
     @array_api_method
@@ -103,7 +138,8 @@ class SoftmaxPredictMixin:
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        return log_softmax(self._all_logits(X)).T
+        Z, _, xp = self._all_logits(X)
+        return log_softmax_columns(Z, xp, overwrite=True).T
 
     @lazy_on_dask
     @array_api_method
@@ -118,7 +154,27 @@ class SoftmaxPredictMixin:
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
+            Labels from ``classes_``, in ``X``'s namespace (NumPy for string
+            labels).
         """
-        indices = self._all_logits(X).argmax(axis=0)
-        return self.classes_[indices]
+        Z, X, xp = self._all_logits(X)
+        return labels_at(self.classes_, xp.argmax(Z, axis=0), X, xp)
+
+
+def labels_at(classes, indices, X, xp: Any = np):
+    """``classes[indices]``, in ``X``'s namespace unless the labels are strings.
+
+    ``classes`` is a NumPy array or an array of any namespace (that of ``y``
+    in ``fit``); ``indices`` are in ``X``'s namespace ``xp``.
+    """
+    if xp is np:
+        return classes[indices]
+    labels = namespace(classes)
+    if labels is None:  # NumPy labels: strings stay a NumPy array
+        y_pred = classes[to_numpy(indices)]
+        if y_pred.dtype.kind in "OSU":
+            return y_pred
+        return to_namespace(y_pred, xp, device(X))
+    xp_c, device_c = labels
+    y_pred = xp_c.take(classes, to_namespace(indices, xp_c, device_c), axis=0)
+    return to_namespace(y_pred, xp, device(X))

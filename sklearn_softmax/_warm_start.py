@@ -6,7 +6,7 @@ Conventions
 ``(M, K)``, one column per class of ``classes`` (sorted). The previous
 solution is read from ``coef_`` and ``intercept_``; two classes are stored as
 the difference ``β = w₁ − w₀`` and split back into ``w₀ = −β/2``,
-``w₁ = β/2``, the split with the smallest L2 penalty.
+``w₁ = β/2``, the split with the smallest L2 penalty (:mod:`._binary`).
 
 With ``warm_start=True`` and the same number of features:
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._binary import to_per_class
 from ._objectives import SoftmaxObjective
 
 
@@ -59,11 +60,9 @@ def previous_solution(estimator) -> tuple[np.ndarray, np.ndarray]:
 
     Shapes ``(M, K_old)`` and ``(K_old,)``: binary fits are split back.
     """
-    coef, intercept = estimator._dense_coef().T, np.asarray(estimator.intercept_)
-    if estimator.classes_.shape[0] == 2:  # w₁ − w₀ back to w₀ = −w₁
-        coef = np.hstack([-coef, coef]) / 2
-        intercept = np.hstack([-intercept, intercept]) / 2
-    return coef, intercept
+    coef = estimator._dense_coef()
+    coef, intercept = to_per_class(coef, np.asarray(estimator.intercept_))
+    return coef.T, intercept
 
 
 def cold_theta(objective: SoftmaxObjective) -> np.ndarray:

@@ -5,11 +5,19 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy.special import log_softmax as scipy_log_softmax
+from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
 from sklearn.metrics import log_loss
 
 from sklearn_softmax import softmax, softmax_gradient, softmax_loss
 from sklearn_softmax._core import log_softmax
+from sklearn_softmax._core._kernel import (
+    exp_and_sums,
+    log_softmax_columns,
+    shift_by_max,
+    softmax_columns,
+)
+from sklearn_softmax._core._namespace import to_numpy
 
 M, N, K = 5, 40, 4
 
@@ -119,3 +127,76 @@ def test_mismatched_shapes_are_refused(shapes):
     W, X, Y = (np.zeros(shape) for shape in shapes)
     with pytest.raises(ValueError, match="Shapes do not match"):
         softmax_loss(W, X, Y)
+
+
+# The kernel (_core._kernel): one stable softmax for every namespace.
+
+
+def _strict(a):
+    xp = pytest.importorskip("array_api_strict")
+    return xp.asarray(a, device=xp.Device("device1"))  # np.asarray raises there
+
+
+def _torch(a):
+    return pytest.importorskip("torch").asarray(a, device="cpu")
+
+
+NAMESPACES = {"numpy": np.asarray, "array_api_strict": _strict, "torch": _torch}
+
+
+def _extreme_logits(dtype):
+    """(K, N) logits from ±1e4 to ordinary, with ties and a constant column."""
+    rng = np.random.default_rng(3)
+    Z = np.hstack(
+        [
+            1e4 * rng.standard_normal((K, 6)),
+            rng.standard_normal((K, 6)),
+            [[1e4], [1e4], [-1e4], [0.0]],
+            np.full((K, 1), -1e4),
+        ]
+    )
+    return Z.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(NAMESPACES))
+def test_kernel_matches_float64_log_sum_exp(name, dtype):
+    Z = _extreme_logits(dtype)
+    reference = Z.astype(np.float64)  # the same numbers, in float64
+    log_S = reference - logsumexp(reference, axis=0)
+    rtol, atol = (1e-12, 1e-12) if dtype == np.float64 else (1e-6, 1e-5)
+    Z_xp = NAMESPACES[name](Z)
+    results = {
+        "softmax": (softmax_columns(Z_xp), np.exp(log_S)),
+        "log_softmax": (log_softmax_columns(Z_xp), log_S),
+    }
+    L = shift_by_max(Z_xp)
+    E, sums = exp_and_sums(L)
+    results["shift"] = (L, reference - reference.max(axis=0))
+    results["sums"] = (sums, np.exp(logsumexp(reference, axis=0) - reference.max(0)))
+    results["exp"] = (E, np.exp(reference - reference.max(axis=0)))
+    for key, (result, expected) in results.items():
+        assert type(result) is type(Z_xp), key
+        assert result.dtype == Z_xp.dtype, key
+        assert_allclose(to_numpy(result), expected, rtol=rtol, atol=atol, err_msg=key)
+    assert np.all(np.isfinite(to_numpy(results["log_softmax"][0])))
+
+
+@pytest.mark.parametrize("name", list(NAMESPACES))
+def test_kernel_writes_in_place_only_for_numpy_when_allowed(name):
+    Z = _extreme_logits(np.float64)
+    Z_xp = NAMESPACES[name](Z.copy())
+    for function in (shift_by_max, softmax_columns, log_softmax_columns):
+        result = function(Z_xp)  # never in place by default
+        assert_allclose(to_numpy(Z_xp), Z, rtol=0)
+        result = function(Z_xp, overwrite=True)
+        if name == "numpy":  # Z itself, no new K × N array
+            assert result is Z_xp
+            Z_xp = Z.copy()
+        else:  # other namespaces: a new array, Z untouched
+            assert_allclose(to_numpy(Z_xp), Z, rtol=0)
+    L = Z - Z.max(axis=0)
+    L_xp = NAMESPACES[name](L.copy())
+    E, _ = exp_and_sums(L_xp, overwrite=True)
+    assert (E is L_xp) == (name == "numpy")
+    assert_allclose(to_numpy(E), np.exp(L), rtol=1e-15)

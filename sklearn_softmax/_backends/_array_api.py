@@ -26,7 +26,7 @@ import functools
 
 import numpy as np
 from sklearn import get_config
-from sklearn.utils._array_api import device, get_namespace
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
@@ -150,73 +150,19 @@ def _check_same_namespace(estimator, X, method: str) -> None:
         )
 
 
-def _logits(estimator, X, xp):
-    """All the classes' logits ``(K, N)`` in ``X``'s namespace; binary ``[0; z]``."""
-    X = validate_data(estimator, X, dtype=[xp.float64, xp.float32], reset=False)
-    coef = xp.astype(estimator.coef_, X.dtype)
-    Z = coef @ X.T + xp.astype(estimator.intercept_, X.dtype)[:, None]
-    if Z.shape[0] == 1:
-        Z = xp.concat([xp.zeros_like(Z), Z], axis=0)
-    return Z
-
-
-def _decision_function(estimator, X, xp):
-    Z = _logits(estimator, X, xp)
-    return Z[1, :] if Z.shape[0] == 2 else Z.T
-
-
-def _predict_log_proba(estimator, X, xp):
-    Z = _logits(estimator, X, xp)
-    Z = Z - xp.max(Z, axis=0, keepdims=True)
-    return (Z - xp.log(xp.sum(xp.exp(Z), axis=0))).T
-
-
-def _predict_proba(estimator, X, xp):
-    Z = _logits(estimator, X, xp)
-    E = xp.exp(Z - xp.max(Z, axis=0, keepdims=True))
-    return (E / xp.sum(E, axis=0)).T
-
-
-def _predict(estimator, X, xp):
-    """Labels from ``classes_`` (in their namespace), returned in ``X``'s."""
-    indices = xp.argmax(_logits(estimator, X, xp), axis=0)
-    classes = estimator.classes_
-    labels = namespace(classes)
-    if labels is None:  # NumPy labels: strings stay a NumPy array
-        y_pred = classes[to_numpy(indices)]
-        if y_pred.dtype.kind in "OSU":
-            return y_pred
-        return to_namespace(y_pred, xp, device(X))
-    xp_c, device_c = labels
-    y_pred = xp_c.take(classes, to_namespace(indices, xp_c, device_c), axis=0)
-    return to_namespace(y_pred, xp, device(X))
-
-
-_PREDICTIONS = {
-    "decision_function": _decision_function,
-    "predict": _predict,
-    "predict_log_proba": _predict_log_proba,
-    "predict_proba": _predict_proba,
-}
-
-
 def array_api_method(method):
-    """Decorate a prediction method: under dispatch, run it in ``X``'s namespace.
+    """Decorate a prediction method: under dispatch, check ``X``'s namespace first.
 
-    It takes over when ``X`` or the fitted ``coef_`` is a non-NumPy array and
-    dispatch is on (after checking that both share namespace and device);
-    otherwise the NumPy method runs.
+    When dispatch is on and the estimator is fitted, ``X`` must have the
+    namespace and device of ``coef_`` (both NumPy, or the same array-API
+    namespace on the same device); the method, written against ``X``'s
+    namespace (:mod:`sklearn_softmax._predict`), then runs there.
     """
-    compute = _PREDICTIONS[method.__name__]
 
     @functools.wraps(method)
     def wrapper(self, X):
-        if not get_config()["array_api_dispatch"] or not hasattr(self, "coef_"):
-            return method(self, X)
-        found = namespace(X)
-        if found is None and namespace(self.coef_) is None:
-            return method(self, X)
-        _check_same_namespace(self, X, method.__name__)
-        return compute(self, X, found[0])
+        if get_config()["array_api_dispatch"] and hasattr(self, "coef_"):
+            _check_same_namespace(self, X, method.__name__)
+        return method(self, X)
 
     return wrapper

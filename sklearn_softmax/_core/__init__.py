@@ -15,7 +15,8 @@ The softmax is taken over each column (over the classes of one sample). It is
 made stable by subtracting each column's maximum before exponentiating, and the
 loss uses the log-sum-exp form ``log S_kn = Z_kn − max_j Z_jn −
 log Σ_j exp(Z_jn − max_j Z_jn)``, so no logit overflows or underflows into an
-infinite loss.
+infinite loss. That kernel is written once, in :mod:`._kernel`, for NumPy (in
+place) and every array namespace; the objectives and the predictions use it.
 
 The floating dtype is the one of ``X`` and ``W``: float32 when both are
 float32, float64 otherwise.
@@ -29,7 +30,17 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from ._kernel import log_softmax_columns, softmax_columns
+
 __all__ = ["log_softmax", "softmax", "softmax_gradient", "softmax_loss"]
+
+
+def _floating(Z: ArrayLike) -> NDArray:
+    """``Z`` as an ndarray, integers converted to float64."""
+    Z = np.asarray(Z)
+    if not np.issubdtype(Z.dtype, np.floating):
+        Z = Z.astype(np.float64)
+    return Z
 
 
 def _float_dtype(*arrays) -> np.dtype:
@@ -71,14 +82,18 @@ def _check_inputs(W, X, Y) -> tuple[NDArray, Any, NDArray]:
     return W, X, Y
 
 
-def _logits(W: NDArray, X) -> NDArray:
-    """``Z = WᵀX`` of shape (K, N), dense, for dense or sparse ``X``."""
+def _logits(W, X):
+    """``Z = WᵀX`` of shape (K, N), dense, for dense or sparse ``X``.
+
+    A new array, which the caller may overwrite. ``W`` and ``X`` of another
+    array namespace (on one device) give ``WᵀX`` in that namespace.
+    """
     if sp.issparse(X):
         # (XᵀW)ᵀ keeps the product sparse-times-dense. Its transpose is
         # F-ordered; the copy to C order makes the per-sample reductions over
         # the classes run on contiguous rows, which pays for the copy.
         return np.ascontiguousarray(np.asarray(X.T @ W).T)
-    if X.dtype == np.float32:
+    if isinstance(X, np.ndarray) and X.dtype == np.float32:
         # sgemm runs faster as XᵀW than as WᵀX; the copy back to K × N keeps
         # the reductions over the classes on contiguous rows. Both layouts:
         # measured in docs/performance.rst, "Measured design choices".
@@ -114,13 +129,7 @@ def softmax(Z: ArrayLike) -> NDArray:
     array([[0.5, 1. ],
            [0.5, 0. ]])
     """
-    Z = np.asarray(Z)
-    if not np.issubdtype(Z.dtype, np.floating):
-        Z = Z.astype(np.float64)
-    S = Z - Z.max(axis=0, keepdims=True)
-    np.exp(S, out=S)
-    S /= S.sum(axis=0, keepdims=True)
-    return S
+    return softmax_columns(_floating(Z))
 
 
 def log_softmax(Z: ArrayLike) -> NDArray:
@@ -149,12 +158,7 @@ def log_softmax(Z: ArrayLike) -> NDArray:
     array([[    0.],
            [-1000.]])
     """
-    Z = np.asarray(Z)
-    if not np.issubdtype(Z.dtype, np.floating):
-        Z = Z.astype(np.float64)
-    L = Z - Z.max(axis=0, keepdims=True)
-    L -= np.log(np.exp(L).sum(axis=0, keepdims=True))
-    return L
+    return log_softmax_columns(_floating(Z))
 
 
 def softmax_loss(W: ArrayLike, X, Y: ArrayLike) -> float:
@@ -190,7 +194,7 @@ def softmax_loss(W: ArrayLike, X, Y: ArrayLike) -> float:
     True
     """
     W, X, Y = _check_inputs(W, X, Y)
-    return float(-(Y * log_softmax(_logits(W, X))).sum())
+    return float(-(Y * log_softmax_columns(_logits(W, X), overwrite=True)).sum())
 
 
 def softmax_gradient(W: ArrayLike, X, Y: ArrayLike) -> NDArray:
@@ -226,6 +230,6 @@ def softmax_gradient(W: ArrayLike, X, Y: ArrayLike) -> NDArray:
     array([[-1.,  1.]])
     """
     W, X, Y = _check_inputs(W, X, Y)
-    D = softmax(_logits(W, X))
+    D = softmax_columns(_logits(W, X), overwrite=True)
     D -= Y
     return np.asarray(X @ D.T)

@@ -1,8 +1,10 @@
 """Array namespaces (torch, CuPy, array-api-strict, ...): which one, and moves.
 
 The helpers every layer that meets a non-NumPy array uses: whether an array
-takes the array-API path (:func:`namespace`), an explicit copy to the host
-(:func:`to_numpy`) and a move to a namespace and device (:func:`to_namespace`).
+takes the array-API path (:func:`namespace`), the namespace of an array
+whatever the configuration (:func:`array_namespace`), an explicit copy to the
+host (:func:`to_numpy`) and a move to a namespace and device
+(:func:`to_namespace`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
-from sklearn.utils._array_api import device, get_namespace
+from sklearn.utils._array_api import array_api_compat, device, get_namespace
 
 try:  # scikit-learn >= 1.8: conversions between namespaces and devices
     from sklearn.utils._array_api import move_to
@@ -37,6 +39,17 @@ def namespace(array):
     if not is_array_api or xp.__name__.endswith("numpy"):
         return None
     return xp, device(array)
+
+
+def array_namespace(array, xp=None):
+    """``xp`` if given, else the array-API namespace of ``array``.
+
+    Unlike scikit-learn's ``get_namespace``, the answer does not depend on
+    ``array_api_dispatch``: a torch tensor gives torch's namespace either way.
+    """
+    if xp is not None:
+        return xp
+    return array_api_compat.array_namespace(array)
 
 
 def to_numpy(array) -> np.ndarray:

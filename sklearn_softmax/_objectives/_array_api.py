@@ -33,6 +33,7 @@ from sklearn.utils._array_api import (
     get_namespace,
 )
 
+from .._core._kernel import exp_and_sums, shift_by_max
 from .._core._namespace import to_numpy
 from ._blocks import HessianProduct, with_diagonal
 from ._layout import ParameterLayout, normalised_weights
@@ -108,10 +109,9 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
 
     def _stable_exp(self, Z) -> tuple[Any, Any, Any]:
         """``Z`` less its column maxima, its exponential and the column sums."""
-        xp = self.xp
-        Z = Z - xp.max(Z, axis=0, keepdims=True)
-        E = xp.exp(Z)
-        return Z, E, xp.sum(E, axis=0)
+        Z = shift_by_max(Z, self.xp)
+        E, sums = exp_and_sums(Z, self.xp)
+        return Z, E, sums
 
     def _loss(self, Z, sums, Y, s) -> float:
         """Weighted loss from the shifted logits and the sums of their exponentials.

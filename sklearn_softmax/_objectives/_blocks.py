@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from .._core import _logits
+from .._core._kernel import softmax_columns
 
 # Bytes of X per block: large enough that the per-block numpy overhead is
 # small, small enough that the block stays in cache between the two products
@@ -107,9 +108,7 @@ def block_residuals(W: np.ndarray, X_b, y_b: np.ndarray, fit_intercept: bool):
     Z = _logits(W[:M], X_b)
     if fit_intercept:
         Z += W[M][:, None]
-    Z -= Z.max(axis=0)
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=0)
+    Z = softmax_columns(Z, overwrite=True)
     Z[y_b, np.arange(y_b.shape[0])] -= 1
     return Z
 

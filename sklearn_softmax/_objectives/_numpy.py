@@ -44,6 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._core import _logits
+from .._core._kernel import exp_and_sums, shift_by_max
 from ._blocks import (
     _BLOCK_BYTES,
     _MIN_BLOCK,
@@ -201,10 +202,9 @@ class SoftmaxObjective(ParameterLayout):
         Leaves ``exp(Z − max)`` in ``Z``: the probabilities up to the sums.
         """
         y_b = self.y[block]
-        Z -= Z.max(axis=0)
+        Z = shift_by_max(Z, overwrite=True)
         z_y = Z[y_b, np.arange(y_b.shape[0])]
-        np.exp(Z, out=Z)
-        sums = Z.sum(axis=0)
+        Z, sums = exp_and_sums(Z, overwrite=True)
         return float(self.sample_weight[block] @ (np.log(sums) - z_y)), sums
 
     def _sum_gradients(self, partials) -> np.ndarray:
