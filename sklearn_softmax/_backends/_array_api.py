@@ -33,8 +33,8 @@ from sklearn.utils.validation import validate_data
 from .._core._namespace import namespace, to_namespace, to_numpy
 from .._validation import combined_weights, encode_labels
 
-#: The solvers whose every step runs on the objective's interface (or, for
-#: "sgd", on the device: :mod:`._array_api_saga`).
+#: The solvers whose every step runs on the objective's interface (for
+#: "sgd", SAGA on the objective's terms, on the device: :mod:`.._solvers._saga`).
 ARRAY_API_SOLVERS = ("gd", "lbfgs", "newton-cg", "sgd")
 
 
@@ -111,7 +111,7 @@ def array_api_solver(estimator, solver, objective):
     """The solver for a device ``objective``: ``solver`` itself, or ``"sgd"``'s.
 
     ``solver="auto"`` with an L1 part picks ``"sgd"`` (``"fista"`` reads ``X``
-    on the host); ``"sgd"`` runs :class:`._array_api_saga.ArrayAPISAGA`.
+    on the host), which runs on the device.
 
     Raises
     ------
@@ -127,13 +127,11 @@ def array_api_solver(estimator, solver, objective):
             f"{objective.xp.__name__}); use solver='auto' or one of "
             f"{list(ARRAY_API_SOLVERS)}, or pass NumPy arrays."
         )
-    if name in ARRAY_API_SOLVERS and not solver.stochastic:
+    if name in ARRAY_API_SOLVERS:
         return solver
-    from .._solvers._array_api_saga import ArrayAPISAGA
+    from .._solvers import SOLVERS
 
-    return ArrayAPISAGA(
-        batch_size=estimator.batch_size, random_state=estimator.random_state
-    )
+    return SOLVERS["sgd"].configured(**estimator._stochastic_options())
 
 
 def fitted_in_namespace(attributes: dict, X, y) -> dict:

@@ -23,8 +23,9 @@ with all the features in each chunk (rechunked if needed). ``y`` and
 Every solver but ``"sgd"`` runs as in memory, on the same objective (up to
 the order of the sums), with the same stopping rule and fitted attributes.
 ``"sgd"`` is the online algorithm of ``partial_fit``, streamed over the chunks
-(:func:`._dask_objective.online_epochs`), not SAGA, which needs random access
-to the rows. ``early_stopping`` is not supported; scikit-learn's callbacks
+(:class:`.._solvers._stream.StreamSGD`, the implementation of ``"sgd"`` for
+objectives that are no finite sums), not SAGA, which needs random access to
+the rows. ``early_stopping`` is not supported; scikit-learn's callbacks
 see every iteration, without the data (their ``X`` and ``y`` are ``None``:
 the rows stay on the cluster).
 """
@@ -47,9 +48,7 @@ from .._callbacks import fit_tasks
 from .._objectives._blocks import _blas_controller
 from .._objectives._dask import Chunk, DaskSoftmaxObjective
 from .._penalties import make_penalty
-from .._solvers import get_solver
-from .._solvers._online_newton import OnlineNewton, check_newton_problem
-from .._solvers._stream import online_epochs
+from .._solvers import get_solver, implementation
 from .._validation import (
     NEGATIVE_WEIGHTS,
     _restore_on_error,
@@ -287,18 +286,12 @@ def fit(estimator, X, y, sample_weight=None):
         # Client-side BLAS on one thread: the chunks of the default (threaded)
         # scheduler run side by side in this process.
         with _blas_controller().limit(limits=1, user_api="blas"):
+            solver = implementation(solver, objective)  # "sgd": the stream
             if solver.stochastic:
-                online = estimator._online_solver()
-                if isinstance(online, OnlineNewton):
-                    check_newton_problem(objective.n_params, penalty.smooth)
-                result = online_epochs(
-                    objective, penalty, theta0, online, estimator.batch_size,
-                    callback=callback, **options,
-                )  # fmt: skip
-            else:
-                result = solver.solve(
-                    objective, penalty, theta0, callback=callback, **options
-                )
+                solver = solver.configured(**estimator._stochastic_options())
+            result = solver.solve(
+                objective, penalty, theta0, callback=callback, **options
+            )
         estimator.validation_scores_ = estimator.best_validation_score_ = None
         estimator._set_solution(result.theta, result, objective, classes, total)
         if tasks is not None:

@@ -9,16 +9,58 @@ from ._gd import GradientDescent
 from ._lbfgs import LBFGS
 from ._newton_cg import NewtonCG
 from ._saga import SAGA
+from ._stream import StreamSGD
 
 SOLVERS: dict[str, Solver] = {
     solver.name: solver
     for solver in (LBFGS(), NewtonCG(), GradientDescent(), FISTA(), SAGA())
 }
 
+#: Every implementation of a name, preferred first: the one that runs is the
+#: first whose ``requires`` the objective ``provides`` (:func:`implementation`).
+IMPLEMENTATIONS: dict[str, tuple[Solver, ...]] = {
+    "sgd": (SOLVERS["sgd"], StreamSGD()),  # SAGA on finite sums, else the stream
+}
+
 #: What ``solver="auto"`` picks: for a smooth penalty, and for an L1 part.
 AUTO = {"smooth": "newton-cg", "non-smooth": "fista"}
 
-__all__ = ["AUTO", "SOLVERS", "Solver", "SolverResult", "get_solver"]
+__all__ = [
+    "AUTO",
+    "IMPLEMENTATIONS",
+    "SOLVERS",
+    "Solver",
+    "SolverResult",
+    "get_solver",
+    "implementation",
+]
+
+
+def implementation(solver: Solver, objective) -> Solver:
+    """The implementation of ``solver.name`` that can serve ``objective``.
+
+    ``solver`` itself if it can, else the first of ``IMPLEMENTATIONS`` whose
+    ``requires`` are all in the objective's ``provides``.
+
+    Raises
+    ------
+    ValueError
+        If none can; the message names what the objective lacks.
+    """
+    provides: frozenset[str] = getattr(objective, "provides", frozenset())
+    for candidate in (solver, *IMPLEMENTATIONS.get(solver.name, ())):
+        if _requires(candidate) <= provides:
+            return candidate
+    raise ValueError(
+        f"solver={solver.name!r} needs an objective that provides "
+        f"{sorted(_requires(solver))}; {type(objective).__name__} provides "
+        f"{sorted(provides)}."
+    )
+
+
+def _requires(solver: Solver) -> frozenset[str]:
+    """What ``solver`` declares it needs; the value and gradient if it says nothing."""
+    return getattr(solver, "requires", frozenset({"gradient"}))
 
 
 def get_solver(name: str, penalty: ElasticNet) -> Solver:
