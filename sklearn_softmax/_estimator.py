@@ -385,10 +385,10 @@ class SoftmaxRegression(
         :meth:`partial_fit`.
         """
         self._set_fitted(objective.unravel(theta), classes)
-        # partial_fit continues from here, fit's data counted in the stream.
-        self._online_state = self._online_solver().init(
-            theta, objective.shape, weight_seen=weight
-        )
+        # partial_fit continues from θ (all of W), fit's data counted in the
+        # stream: its first call builds the online state from these.
+        self._partial_fit_start = (np.array(theta, copy=True), float(weight))
+        self.__dict__.pop("_online_state", None)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.losses
         self.converged_ = result.converged

@@ -28,7 +28,10 @@ sample weights divided by ``E``).
 
 The first model is the best constant one (zero coefficients, the intercept
 of the class shares of the first chunk); after ``fit``, ``partial_fit``
-continues from ``fit``'s solution, with ``fit``'s data counted in ``W_t``.
+continues from ``fit``'s solution, with ``fit``'s data counted in ``W_t``:
+``fit`` keeps its ``θ`` (the whole ``W``, which a binary ``coef_ = w₁ − w₀``
+does not hold) and its data's total weight, and the first call after it
+builds the online state from them.
 The reported model is the solver's averaged iterate, or, with an L1 part, its
 last iterate (whose zeros are exact).
 """
@@ -112,6 +115,10 @@ class PartialFitMixin:
     tol: float
     verbose: int
     random_state: Any
+    # Fitted: the labels, and what fit leaves for a later call (see above):
+    # its θ and its data's weight (host values, whatever the input's namespace).
+    classes_: np.ndarray
+    _partial_fit_start: tuple[np.ndarray, float]
 
     def _smooth_penalty(self) -> bool:
         return self.l1_ratio == 0 or bool(np.isinf(self.C))
@@ -213,17 +220,20 @@ class PartialFitMixin:
             self.loss_curve_ = list(state.losses)
             self.converged_ = False
             self._online_state = state
+            self.__dict__.pop("_partial_fit_start", None)  # now in the state
         return self
 
     def _state(self, solver) -> OnlineState | NewtonState | None:
         """The state to continue from, for ``solver``; ``None`` on a first call.
 
-        After ``fit``, ``_online_state`` holds its solution already; after a
-        change of ``learning_rate``, built from the reported model of the
-        stream.
+        After ``fit``, built from its ``θ`` and its data's weight; after a
+        change of ``learning_rate``, from the reported model of the stream.
         """
         state: OnlineState | NewtonState | None
         state = getattr(self, "_online_state", None)
+        if state is None and hasattr(self, "_partial_fit_start"):
+            (theta, weight), K = self._partial_fit_start, self.classes_.shape[0]
+            return solver.init(theta, (theta.size // K, K), weight_seen=weight)
         if state is not None and not isinstance(state, solver.state_type):
             W = state.solution(self._smooth_penalty())
             state = solver.init(W.ravel(), W.shape, weight_seen=state.weight_seen)
