@@ -27,7 +27,7 @@ from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
-from ._solvers import SOLVERS, solvers_for
+from ._solvers import SOLVERS, get_solver, solvers_for
 from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
 from ._validation import _restore_on_error, warn_if_not_converged
@@ -278,7 +278,9 @@ class SoftmaxRegression(
             backend.check(self)
             data = backend.fit_data(self, X, y, sample_weight)
             penalty = make_penalty(self.C, self.l1_ratio, data.weight)
-            solver = backend.solver(self, penalty, data.objective)
+            solver = get_solver(self.solver, penalty, data.objective, backend.name)
+            if solver.stochastic:  # batch size, random state, online steps
+                solver = solver.configured(**self._stochastic_options())
             # The previous solution under warm_start, else the best constant.
             theta0 = initial_theta(self, data.objective, data.classes)
             callbacks = FitCallbacks(self, solver.name, data, theta0, backend.place)
@@ -319,10 +321,10 @@ class SoftmaxRegression(
         :meth:`partial_fit`.
         """
         self._set_fitted(objective.unravel(theta), classes)
-        # partial_fit continues from here, fit's data counted in the stream.
-        self._online_state = self._online_solver().init(
-            theta, objective.shape, weight_seen=weight
-        )
+        # partial_fit continues from θ (all of W), fit's data counted in the
+        # stream: its first call builds the online state from these.
+        self._partial_fit_start = (np.array(theta, copy=True), float(weight))
+        self.__dict__.pop("_online_state", None)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.losses
         self.converged_ = result.converged

@@ -2,9 +2,12 @@ r"""``partial_fit``: SoftmaxRegression trained on a stream of chunks.
 
 Conventions
 -----------
-Each call makes one pass over its chunk in minibatches of ``batch_size``
-rows, in the order given (shuffle the stream beforehand), each batch one
-update of :class:`._solvers._online.OnlineSGD`. The solver's state, an
+Each call builds its chunk's objective once (a
+:class:`._objectives.SoftmaxObjective` over the view ``X.T``, as ``fit``
+does) and makes one pass over it in minibatches of ``batch_size`` rows, in
+the order given (shuffle the stream beforehand), each batch (the objective
+of a run of its rows, sharing the chunk's memory) one update of
+:class:`._solvers._online.OnlineSGD`. The solver's state, an
 :class:`._solvers._online.OnlineState`, is kept in ``_online_state``
 between calls; ``coef_``, ``intercept_``, ``n_iter_`` (calls so far) and
 ``loss_curve_`` (one value per call) are set from it after each call. A call
@@ -25,7 +28,10 @@ sample weights divided by ``E``).
 
 The first model is the best constant one (zero coefficients, the intercept
 of the class shares of the first chunk); after ``fit``, ``partial_fit``
-continues from ``fit``'s solution, with ``fit``'s data counted in ``W_t``.
+continues from ``fit``'s solution, with ``fit``'s data counted in ``W_t``:
+``fit`` keeps its ``θ`` (the whole ``W``, which a binary ``coef_ = w₁ − w₀``
+does not hold) and its data's total weight, and the first call after it
+builds the online state from them.
 The reported model is the solver's averaged iterate, or, with an L1 part, its
 last iterate (whose zeros are exact).
 """
@@ -33,6 +39,7 @@ last iterate (whose zeros are exact).
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -41,9 +48,11 @@ from sklearn.utils.validation import validate_data
 
 from ._backends._array_api import numpy_only
 from ._backends._inputs import combined_weights
+from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
 from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
+from ._solvers._stream import online_solver
 from ._validation import _restore_on_error
 from ._warm_start import constant_intercept
 
@@ -106,19 +115,34 @@ class PartialFitMixin:
     power_t: float
     tol: float
     verbose: int
+    random_state: Any
+    # Fitted: the labels, and what fit leaves for a later call (see above):
+    # its θ and its data's weight (host values, whatever the input's namespace).
+    classes_: np.ndarray
+    _partial_fit_start: tuple[np.ndarray, float]
 
     def _smooth_penalty(self) -> bool:
         return self.l1_ratio == 0 or bool(np.isinf(self.C))
 
+    def _online_options(self) -> dict[str, Any]:
+        """The online solver's options: :func:`._solvers._stream.online_solver`'s."""
+        return {
+            "learning_rate": self.learning_rate,
+            "eta0": self.eta0,
+            "power_t": self.power_t,
+            "tol": self.tol,
+        }
+
+    def _stochastic_options(self) -> dict[str, Any]:
+        """What a stochastic solver's ``configured`` takes from the estimator."""
+        return {
+            "batch_size": self.batch_size,
+            "random_state": self.random_state,
+            "online": self._online_options(),
+        }
+
     def _online_solver(self) -> OnlineSGD | OnlineNewton:
-        if self.learning_rate == "newton":
-            return OnlineNewton()
-        return OnlineSGD(
-            learning_rate=self.learning_rate,
-            eta0=self.eta0,
-            power_t=self.power_t,
-            tol=self.tol,
-        )
+        return online_solver(**self._online_options())
 
     @numpy_only
     @_fit_context(prefer_skip_nested_validation=True)
@@ -185,42 +209,51 @@ class PartialFitMixin:
             check_classification_targets(y)
             y_index = label_indices(y, all_classes)
             s = combined_weights(sample_weight, self.class_weight, all_classes, y_index)
-            state: OnlineState | NewtonState | None
-            state = getattr(self, "_online_state", None)
             K = all_classes.shape[0]
-            state = self._partial_fit_pass(X, y_index, s, K, state)
+            objective = SoftmaxObjective(X.T, y_index, K, s, self.fit_intercept)
+            solver = self._online_solver()
+            state = self._state(solver)
+            if state is None:  # the first call: the best constant model
+                state = self._start_state(solver, objective, y_index, s)
+            state = self._partial_fit_pass(solver, objective, state)
             self._set_fitted(state.solution(self._smooth_penalty()), all_classes)
             self.n_iter_ = state.n_passes
             self.loss_curve_ = list(state.losses)
             self.converged_ = False
             self._online_state = state
+            self.__dict__.pop("_partial_fit_start", None)  # now in the state
         return self
 
-    def _start_state(self, solver, X, y_index, s, K) -> OnlineState | NewtonState:
-        """The state of a first call: the best constant model.
+    def _state(self, solver) -> OnlineState | NewtonState | None:
+        """The state to continue from, for ``solver``; ``None`` on a first call.
 
-        (After ``fit``, ``_online_state`` holds ``fit``'s solution already.)
+        After ``fit``, built from its ``θ`` and its data's weight; after a
+        change of ``learning_rate``, from the reported model of the stream.
         """
-        shape = (X.shape[1] + int(self.fit_intercept), K)
-        W = np.zeros(shape, dtype=X.dtype)
-        if self.fit_intercept:
-            W[-1] = constant_intercept(y_index, s, K)
-        return solver.init(W.ravel(), shape)
-
-    def _partial_fit_pass(self, X, y_index, s, K, state) -> OnlineState | NewtonState:
-        solver = self._online_solver()
-        if state is None:
-            state = self._start_state(solver, X, y_index, s, K)
-        elif not isinstance(state, solver.state_type):  # learning_rate changed
+        state: OnlineState | NewtonState | None
+        state = getattr(self, "_online_state", None)
+        if state is None and hasattr(self, "_partial_fit_start"):
+            (theta, weight), K = self._partial_fit_start, self.classes_.shape[0]
+            return solver.init(theta, (theta.size // K, K), weight_seen=weight)
+        if state is not None and not isinstance(state, solver.state_type):
             W = state.solution(self._smooth_penalty())
             state = solver.init(W.ravel(), W.shape, weight_seen=state.weight_seen)
+        return state
+
+    @staticmethod
+    def _start_state(solver, objective, y_index, s) -> OnlineState | NewtonState:
+        """The best constant model, on the first call's ``objective``."""
+        W = np.zeros(objective.shape, dtype=objective.dtype)
+        if objective.fit_intercept:
+            W[-1] = constant_intercept(y_index, s, objective.n_classes)
+        return solver.init(W.ravel(), objective.shape)
+
+    def _partial_fit_pass(self, solver, objective, state) -> OnlineState | NewtonState:
+        """One pass of ``solver`` over the chunk's ``objective``, closed."""
         if isinstance(solver, OnlineNewton):
-            n_params = (X.shape[1] + int(self.fit_intercept)) * K
-            check_newton_problem(n_params, self._smooth_penalty())
+            check_newton_problem(objective.n_params, self._smooth_penalty())
         penalty_for = functools.partial(make_penalty, self.C, self.l1_ratio)
-        state = solver.run_chunk(
-            state, X, y_index, s, K, self.fit_intercept, self.batch_size, penalty_for
-        )
+        state = solver.run_chunk(state, objective, self.batch_size, penalty_for)
         state, loss = solver.end_pass(state)
         if self.verbose:
             print(f"[partial_fit] pass {state.n_passes:4d}  mean batch loss {loss:.6e}")

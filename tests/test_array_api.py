@@ -21,7 +21,6 @@ from sklearn_softmax._core._namespace import to_numpy
 from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._objectives import _array_api as _array_api_objective
 from sklearn_softmax._objectives._array_api import ArrayAPISoftmaxObjective
-from sklearn_softmax._solvers import _array_api_saga
 
 SOLVERS = ["lbfgs", "gd", "newton-cg", "sgd"]
 # float64 fits agree to rounding; float32 ones to the precision of the type.
@@ -205,7 +204,7 @@ def test_only_parameters_cross_to_the_host(monkeypatch):
         sizes.append(out.size)
         return out
 
-    for module in (_array_api, _array_api_objective, _array_api_saga):
+    for module in (_array_api, _array_api_objective):
         monkeypatch.setattr(module, "to_numpy", recording)
     n_params = (X.shape[1] + 1) * 3
     for solver in SOLVERS:

@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 
@@ -139,3 +140,60 @@ def test_proximal_step_with_per_entry_steps():
     T = steps.reshape(3, 3)
     assert_allclose(out[:2], np.sign(V[:2]) * np.maximum(np.abs(V[:2]) - T[:2], 0))
     assert_allclose(out[2], V[2])  # the intercept is not thresholded
+
+
+def chunk_problem(n=23, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    X[X < -0.5] = 0.0
+    y, s = rng.integers(3, size=n), rng.uniform(0.5, 2.0, size=n)
+    s[5:10] = 0.0  # the second batch of 5 has no weight
+    return X, y, s
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_run_chunk_steps_through_runs_of_the_chunk_objective(container, dtype):
+    # The chunk's objective once, its batches as runs of its rows: the same
+    # updates as on objectives built from copies of each batch's rows (cast
+    # to the state's dtype), the batch without weight skipped.
+    X, y, s = chunk_problem()
+    chunk = SoftmaxObjective(container(X).T, y, 3, s, fit_intercept=True)
+    solver = OnlineSGD("constant", eta0=0.1)
+
+    def penalty_for(weight):
+        return ElasticNet(alpha=1.0 / weight, l1_ratio=0.3)
+
+    start = solver.init(np.linspace(-1, 1, 15).astype(dtype), (5, 3))
+    state = solver.run_chunk(start, chunk, 5, penalty_for)
+    expected = start
+    for a in range(0, 23, 5):
+        rows = slice(a, min(a + 5, 23))
+        weight = s[rows].sum()
+        if weight > 0:
+            X_b = container(np.array(X[rows], dtype=dtype)).T  # a copy
+            batch = SoftmaxObjective(X_b, y[rows], 3, s[rows], True, block_size=5)
+            penalty = penalty_for(expected.weight_seen + weight)
+            expected = solver.update(expected, batch, penalty, weight)
+    assert state.n_updates == expected.n_updates == 4
+    assert state.theta.dtype == dtype
+    assert_array_equal(state.theta, expected.theta)
+    assert_array_equal(state.average, expected.average)
+    assert state.pass_loss == expected.pass_loss
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_a_run_of_samples_shares_the_chunk_memory(container):
+    X, y, s = chunk_problem()
+    chunk = SoftmaxObjective(container(X).T, y, 3, s, fit_intercept=True)
+    run = chunk.sample_range(10, 17)
+    data = (lambda A: A.data) if sp.issparse(run.X) else (lambda A: A)
+    assert np.shares_memory(data(run.X), data(chunk.X))
+    assert run.n_samples == 7 and run.weight() == pytest.approx(s[10:17].sum())
+    assert chunk.weight(5, 10) == 0.0
+    copy = SoftmaxObjective(X[10:17].T.copy(), y[10:17], 3, s[10:17], True)
+    theta = np.linspace(-1, 1, 15)
+    f, g = run.value_and_grad(theta)
+    f_copy, g_copy = copy.value_and_grad(theta)
+    assert f == pytest.approx(f_copy, rel=1e-13)
+    assert_allclose(g, g_copy, rtol=1e-13, atol=1e-15)

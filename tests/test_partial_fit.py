@@ -14,6 +14,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax._objectives import SoftmaxObjective
+from sklearn_softmax._penalties import make_penalty
+from sklearn_softmax._solvers._online import OnlineSGD
 
 
 def chunks(X, y, size, seed=0):
@@ -244,3 +247,43 @@ def test_verbose_prints_each_pass(iris, capsys):
     stream(SoftmaxRegression(verbose=1), X, y, size=75)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all("[partial_fit] pass" in line for line in lines)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_partial_fit_after_fit_continues_from_its_theta(iris, binary):
+    X, y = iris
+    y = (y == 2).astype(int) if binary else y
+    K = np.unique(y).shape[0]
+    params = {"learning_rate": "constant", "eta0": 0.1, "batch_size": 200}
+    model = SoftmaxRegression(**params).fit(X, y)
+    # fit builds no online state: it keeps θ, all of W (a binary coef_ is
+    # w₁ − w₀ only), and its data's weight, for a later partial_fit.
+    assert "_online_state" not in vars(model)
+    theta, weight = model._partial_fit_start
+    assert weight == 150.0
+    W = theta.reshape(-1, K)
+    coef = W[:-1].T
+    assert_array_equal(coef[1:] - coef[:1] if binary else coef, model.coef_)
+    model.partial_fit(X[:30], y[:30])
+    # One step from θ on the 30 rows, fit's 150 samples counted in the stream.
+    solver = OnlineSGD("constant", eta0=0.1)
+    batch = SoftmaxObjective(X[:30].T, y[:30], K, np.ones(30), True, block_size=30)
+    expected = solver.update(
+        solver.init(W.ravel(), W.shape, weight_seen=150.0),
+        batch,
+        make_penalty(1.0, 0.0, 180.0),
+        30.0,
+    )
+    assert_array_equal(model._online_state.theta, expected.theta)
+    assert model._online_state.weight_seen == 180
+    assert not hasattr(model, "_partial_fit_start")  # held by the state now
+
+
+def test_fit_after_partial_fit_starts_the_stream_again(iris):
+    X, y = iris
+    model = SoftmaxRegression().partial_fit(X, y, classes=[0, 1, 2])
+    model.fit(X[::2], y[::2])
+    assert "_online_state" not in vars(model)
+    model.partial_fit(X[1:20:2], y[1:20:2])
+    state = model._online_state
+    assert state.weight_seen == 85 and state.n_updates == 1 and model.n_iter_ == 1

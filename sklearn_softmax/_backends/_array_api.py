@@ -82,17 +82,6 @@ class ArrayAPIBackend(Backend):
         )
         return FitData(objective, classes, s.sum(), X, y, sample_weight)
 
-    def solver(self, estimator, penalty, objective):
-        """The solver of the registry; ``"sgd"`` takes its steps on the device."""
-        solver = super().solver(estimator, penalty, objective)
-        if not solver.stochastic:
-            return solver
-        from .._solvers._array_api_saga import ArrayAPISAGA
-
-        return ArrayAPISAGA(
-            batch_size=estimator.batch_size, random_state=estimator.random_state
-        )
-
     def place(self, attributes: dict, data: FitData) -> dict:
         """``coef_``, ``intercept_`` in ``X``'s namespace, ``classes_`` in ``y``'s.
 

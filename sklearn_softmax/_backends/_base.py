@@ -8,8 +8,6 @@ from typing import Any
 import numpy as np
 
 from .._objectives._protocols import SmoothObjective
-from .._penalties import ElasticNet
-from .._solvers import Solver, get_solver
 
 
 @dataclass
@@ -48,7 +46,9 @@ class Backend:
     Subclasses set :attr:`name` and implement :meth:`fit_data`; they list
     in :attr:`refused` the estimator parameters they do not support (a true
     value is refused with the message), and override :meth:`place` if the
-    fitted arrays belong elsewhere than in host memory.
+    fitted arrays belong elsewhere than in host memory. Which solvers run is
+    not theirs to say: the registry reads it from the objective's
+    capabilities (:func:`.._solvers.get_solver`).
     """
 
     #: How the input is named in messages ("in-memory input", "dask input", ...).
@@ -71,15 +71,6 @@ class Backend:
     def fit_data(self, estimator, X, y, sample_weight) -> FitData:
         """Validate the input and build the fit's objective."""
         raise NotImplementedError
-
-    def solver(self, estimator, penalty: ElasticNet, objective) -> Solver:
-        """The solver named by ``estimator.solver``, configured for this fit."""
-        solver = get_solver(estimator.solver, penalty, objective, where=self.name)
-        if solver.stochastic:
-            solver = solver.configured(  # type: ignore[attr-defined]
-                batch_size=estimator.batch_size, random_state=estimator.random_state
-            )
-        return solver
 
     def place(self, attributes: dict, data: FitData) -> dict:
         """The fitted ``classes_``, ``coef_``, ``intercept_`` where the input lives.

@@ -23,8 +23,9 @@ with all the features in each chunk (rechunked if needed). ``y`` and
 Every solver but ``"sgd"`` runs as in memory, on the same objective (up to
 the order of the sums), with the same stopping rule and fitted attributes.
 ``"sgd"`` is the online algorithm of ``partial_fit``, streamed over the chunks
-(:func:`.._solvers._stream.online_epochs`), not SAGA, which needs random access
-to the rows. ``early_stopping`` is not supported; scikit-learn's callbacks
+(:class:`.._solvers._stream.StreamSGD`, the implementation of ``"sgd"`` for
+objectives that are no finite sums), not SAGA, which needs random access to
+the rows. ``early_stopping`` is not supported; scikit-learn's callbacks
 see every iteration, without the data (their ``X`` and ``y`` are ``None``:
 the rows stay on the cluster).
 """
@@ -44,9 +45,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .._objectives._dask import Chunk, DaskSoftmaxObjective
-from .._solvers import Solver
-from .._solvers._online_newton import OnlineNewton, check_newton_problem
-from .._solvers._stream import online_epochs
 from ._base import Backend, FitData
 from ._inputs import NEGATIVE_WEIGHTS, check_weight_total, encode_labels
 
@@ -242,32 +240,6 @@ class DaskBackend(Backend):
         """The dask objective; the hooks get no data (the rows stay on the cluster)."""
         classes, total, objective = _objective(estimator, X, y, sample_weight)
         return FitData(objective, classes, total)
-
-    def solver(self, estimator, penalty, objective) -> Solver:
-        """The named solver; ``"sgd"`` streams the chunks (see the module)."""
-        if estimator.solver != "sgd":
-            return super().solver(estimator, penalty, objective)
-        online = estimator._online_solver()
-        if isinstance(online, OnlineNewton):
-            check_newton_problem(objective.n_params, penalty.smooth)
-        return _Stream(online, estimator.batch_size)
-
-
-class _Stream(Solver):
-    """``"sgd"`` on dask: :func:`.._solvers._stream.online_epochs`."""
-
-    name = "sgd"
-    smooth_only = False
-    stochastic = True
-
-    def __init__(self, online, batch_size: int):
-        self.online, self.batch_size = online, batch_size
-
-    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
-        return online_epochs(
-            objective, penalty, theta0, self.online, self.batch_size,
-            tol=tol, max_iter=max_iter, callback=callback,
-        )  # fmt: skip
 
 
 def _predict_chunk(X_b, model, method: str):

@@ -37,6 +37,8 @@ from .._core._kernel import exp_and_sums, shift_by_max
 from .._core._namespace import to_numpy
 from ._blocks import HessianProduct, with_diagonal
 from ._layout import ParameterLayout, normalised_weights
+from ._protocols import FiniteSumTerms
+from ._samples import POWER_ITERATIONS
 
 
 class ArrayAPISoftmaxObjective(ParameterLayout):
@@ -163,6 +165,10 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         _, E, sums = self._stable_exp(self.logits(W, X))
         return E / sums - Y
 
+    def finite_sum(self) -> FiniteSumTerms:
+        """The terms of positive weight, for a stochastic solver's solve."""
+        return DeviceTerms(self)
+
     def value(self, theta: np.ndarray) -> float:
         """``f(θ)``: one product with ``X``, no gradient."""
         Z, _, sums = self._stable_exp(self.logits(self.to_device(theta)))
@@ -206,3 +212,105 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
             return self._host(self.backward(S * (1 - S) * s, X=self.X * self.X))
 
         return f, g, with_diagonal(hessp, diagonal)
+
+
+class DeviceBatch:
+    """Columns taken from the device arrays: ``ŝ_B``, ``S − Y``, ``[X_B Dᵀ ; D 1]``.
+
+    A :class:`._protocols.SampleBatch` on the device (see there).
+    """
+
+    def __init__(self, objective: ArrayAPISoftmaxObjective, X_b, Y_b, s_b):
+        self.weights = s_b
+        self._objective, self._X, self._Y = objective, X_b, Y_b
+
+    def residuals(self, W):
+        """``S − Y`` of shape ``(K, b)`` at the device ``W``."""
+        return self._objective.batch_residuals(W, self._X, self._Y)
+
+    def backward(self, D):
+        """``[X_B Dᵀ ; D 1]`` of ``W``'s shape."""
+        return self._objective.backward(D, self._X)
+
+
+class DeviceTerms:
+    """The terms of positive weight of a device objective, for one solve.
+
+    :class:`._protocols.FiniteSumTerms` on the device of ``X``: ``W``, the
+    table of residuals and each batch stay there, in the objective's dtype;
+    only ``θ`` and gradients (``(M + 1) K`` numbers) come to the host. The
+    samples of positive weight are the columns of ``X``, ``Y`` and ``ŝ`` (taken
+    once, a copy, if some weights are zero).
+    """
+
+    def __init__(self, objective: ArrayAPISoftmaxObjective):
+        xp = objective.xp
+        self._objective, self.xp = objective, xp
+        active = np.flatnonzero(objective.sample_weight > 0)
+        self.n = int(active.shape[0])
+        X, Y, s = objective.X, objective._Y, objective._s
+        if self.n < objective.n_samples:
+            keep = xp.asarray(active, device=objective.device)
+            X, Y, s = (
+                xp.take(X, keep, axis=1),
+                xp.take(Y, keep, axis=1),
+                xp.take(s, keep),
+            )
+        self._X, self._Y, self._s = X, Y, s
+        self.dtype = self.wide_dtype = X.dtype
+
+    def to_native(self, theta: np.ndarray):
+        """``W`` on the device."""
+        return self._objective.to_device(np.asarray(theta, dtype=self._objective.dtype))
+
+    def to_host(self, W) -> np.ndarray:
+        """``θ`` on the host, in the objective's dtype."""
+        return np.asarray(to_numpy(W), dtype=self._objective.dtype).ravel()
+
+    def curvature_bounds(self, rng: np.random.RandomState) -> tuple[float, float]:
+        """``L`` and ``L_max`` (see :meth:`._samples.HostTerms.curvature_bounds`)."""
+        objective = self._objective
+        xp, X, s = self.xp, objective.X, objective._s
+        M, intercept = objective.n_features, objective.fit_intercept
+        sq = xp.sum(X * X, axis=0) + float(intercept)
+        L_max = 0.5 * self.n * float(xp.max(s * sq))
+        u = xp.asarray(
+            rng.standard_normal(M + int(intercept)).astype(objective.dtype),
+            device=objective.device,
+        )
+        lam = 0.0
+        for _ in range(POWER_ITERATIONS):
+            u = u / xp.linalg.vector_norm(u)
+            z = u[:M] @ X
+            if intercept:
+                z = z + u[M]
+            z = z * s
+            v = X @ z
+            if intercept:
+                v = xp.concat([v, xp.sum(z)[None]])
+            lam, u = float(xp.linalg.vector_norm(v)), v
+            if not lam > 0:
+                return 0.0, L_max
+        return 0.5 * 1.05 * lam, L_max
+
+    def residual_table(self, W):
+        """``f(W)``, the residuals ``S − Y`` of the ``n`` terms and ``∇f(W)``.
+
+        The samples left out have no weight: ``f`` is the full one.
+        """
+        f, R = self._objective.residuals(W, self._X, self._Y, self._s)
+        return f, R, self._objective.backward(R * self._s, self._X)
+
+    def positions(self, positions: np.ndarray):
+        """The positions as an index vector on the device (one transfer)."""
+        return self.xp.asarray(positions, device=self._objective.device)
+
+    def batch(self, positions) -> DeviceBatch:
+        """The terms at the device ``positions``, taken from the device arrays."""
+        xp = self.xp
+        return DeviceBatch(
+            self._objective,
+            xp.take(self._X, positions, axis=1),
+            xp.take(self._Y, positions, axis=1),
+            xp.take(self._s, positions),
+        )

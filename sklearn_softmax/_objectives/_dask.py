@@ -27,10 +27,12 @@ is computed on each pass, keeping them would keep every ``X_b`` too (the
 products hold it), so each product computes the chunk's probabilities again
 from ``θ``: one product with ``X_b`` and an exponential more.
 
-``solver="sgd"`` is not SAGA here: :func:`online_epochs` streams the chunks
-through the minibatch updates of ``partial_fit`` (:mod:`._solvers._online`),
-the state passing from chunk to chunk (a task per chunk, run where the chunk
-lives), with the penalty of ``fit``'s objective.
+``solver="sgd"`` is not SAGA here (this objective is no finite sum the
+solver could draw batches from): :meth:`DaskSoftmaxObjective.fold_chunks`
+passes a value, the state of the online solver of ``partial_fit``, from
+chunk to chunk (a task per chunk, run where the chunk lives, on the chunk's
+in-memory objective), which :class:`.._solvers._stream.StreamSGD` uses for
+its epochs.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import dask
 import numpy as np
@@ -49,6 +52,7 @@ from ._numpy import SoftmaxObjective
 
 #: Partial sums added per task of the reduction tree.
 FAN_IN = 8
+State = TypeVar("State")
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,10 @@ def _diagonal(part: _NewtonPart):
     return part.hessp.diagonal() * part.scale
 
 
+def _fold(function, value, X_b, y_b, s_b, spec):
+    return function(value, _chunk_objective(X_b, y_b, s_b, *spec))
+
+
 def _moments(X_b, y_b, s_b, scale, spec, _):
     objective = _chunk_objective(X_b, y_b, s_b, *spec)
     return objective.feature_moments() * scale, objective.feature_means() * scale
@@ -171,7 +179,7 @@ class DaskSoftmaxObjective(ParameterLayout):
         them again.
     """
 
-    provides = frozenset({"gradient", "hessian", "moments", "means"})
+    provides = frozenset({"gradient", "hessian", "moments", "means", "chunks"})
     sparse = False
 
     def __init__(
@@ -261,6 +269,22 @@ class DaskSoftmaxObjective(ParameterLayout):
             return tree_sum(tasks).compute()
 
         return f, g, with_diagonal(hessp, diagonal)
+
+    def fold_chunks(
+        self, function: Callable[[State, Any], State], state: State
+    ) -> State:
+        """``state = function(state, chunk)`` through the chunks, in their order.
+
+        ``chunk`` is the :class:`._numpy.SoftmaxObjective` of a chunk's rows
+        (its weights as given), built by a task where the chunk lives; the
+        value passes from task to task, and the last one is returned.
+        """
+        pending = delayed(state)
+        for c in self.chunks:
+            pending = delayed(_fold, pure=True)(
+                function, pending, c.X, c.y, c.s, self._spec
+            )
+        return pending.compute()
 
     def _moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Both feature moments, from one pass on the first request, kept."""

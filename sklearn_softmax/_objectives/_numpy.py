@@ -59,9 +59,10 @@ from ._blocks import (
     with_diagonal,
 )
 from ._layout import ParameterLayout, normalised_weights
+from ._samples import SampleAccess
 
 
-class SoftmaxObjective(ParameterLayout):
+class SoftmaxObjective(SampleAccess, ParameterLayout):
     """Weighted mean softmax cross-entropy over row blocks of the samples.
 
     Blocks are evaluated one after the other, or, inside :meth:`parallel`, on a
@@ -84,6 +85,9 @@ class SoftmaxObjective(ParameterLayout):
     block_size : int, optional
         Samples per block; by default about 8 MiB of ``X`` per block, the
         number of blocks rounded up to a multiple of the available cores.
+
+    The stochastic solvers step through the samples with the methods of
+    :class:`._samples.SampleAccess` (runs of samples, the terms of the sum).
     """
 
     provides = frozenset({"gradient", "hessian", "moments", "means", "finite_sum"})
@@ -102,7 +106,8 @@ class SoftmaxObjective(ParameterLayout):
         self.sparse = sp.issparse(X)
         self.n_samples = X.shape[1]
         self.y = np.asarray(y, dtype=np.intp)
-        self.sample_weight = normalised_weights(sample_weight, self.dtype)
+        self.raw_weight = np.asarray(sample_weight, dtype=np.float64)
+        self.sample_weight = normalised_weights(self.raw_weight, self.dtype)
         if block_size is None:
             bytes_per_sample = self.dtype.itemsize * max(self.n_features, n_classes)
             if sp.issparse(X):

@@ -14,7 +14,8 @@ through them, never its data.
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -85,16 +86,100 @@ class MeanObjective(SmoothObjective, Protocol):
     def feature_means(self) -> np.ndarray: ...
 
 
-@runtime_checkable
-class FiniteSum(SmoothObjective, Protocol):
-    """``f = Σ_n ŝ_n ℓ_n`` over ``n_samples`` samples held in memory.
+class SampleBatch(Protocol):
+    r"""Some terms ``ŝ_n ℓ_n`` of a finite sum, as native arrays of its objective.
 
-    What a solver stepping through minibatches of the samples starts from:
-    their number and their normalised weights ``ŝ`` (a host vector).
+    ``W`` and ``D`` are native arrays (see :class:`FiniteSumTerms`); for the
+    batch's samples ``x̃_n = (x_n, 1)`` (with an intercept):
+
+    * ``weights``: their normalised weights ``ŝ_n``, of shape ``(b,)``;
+    * ``residuals(W)``: ``S − Y`` at ``W``, unweighted, of shape ``(K, b)``:
+      column ``n`` is ``softmax(z_n) − e_{y_n}``, ``z_n = W[:M]ᵀ x_n + W[M]``;
+    * ``backward(D)``: ``Σ_n x̃_n d_nᵀ``, of ``W``'s shape, for ``D`` of shape
+      ``(K, b)`` (with ``D = ŝ ∘ (S − Y)`` the batch's share of ``∇f``).
     """
 
-    n_samples: int
-    sample_weight: np.ndarray
+    weights: Any
+
+    def residuals(self, W: Any) -> Any: ...
+
+    def backward(self, D: Any) -> Any: ...
+
+
+class FiniteSumTerms(Protocol):
+    r"""The terms of positive weight of ``f = Σ_n ŝ_n ℓ_n``, for stochastic solvers.
+
+    What SAGA needs of the samples, without reading them. The ``n`` terms
+    are numbered ``0, ..., n − 1`` (the samples of positive weight, in their
+    order); the solver steps on *native* arrays: ``W`` of the objective's
+    ``shape`` where the data live (host NumPy, or an array-API device), tables
+    of shape ``(K, n)``, index vectors. ``xp`` is their namespace.
+
+    * ``to_native(θ)`` / ``to_host(W)``: ``θ`` (flat host vector) to ``W``
+      and back;
+    * ``dtype`` and ``wide_dtype``: the objective's dtype (of ``W``, the
+      tables and the batches' arrays), and the one a solver computes the
+      penalty's parts of a step in before rounding to ``dtype`` (float64 on
+      the host, as in the online steps of ``partial_fit``; ``dtype`` on a
+      device);
+    * ``curvature_bounds(rng)``: ``L``, a bound on the curvature of ``f``
+      (``½ λ_max(Σ_n ŝ_n x̃_n x̃_nᵀ)``, by power iterations from a start drawn
+      from ``rng``), and ``L_max = ½ n max_n ŝ_n ‖x̃_n‖²``, that of the
+      largest term scaled to the whole;
+    * ``residual_table(W)``: ``f(W)``, the ``(K, n)`` table of every term's
+      residual ``S − Y`` and ``Σ_n ŝ_n x̃_n r_nᵀ = ∇f(W)``, from one pass;
+    * ``positions(p)``: the host integers ``p`` as a native index vector
+      (moved to the device once);
+    * ``batch(idx)``: the :class:`SampleBatch` of the terms at native
+      positions ``idx``.
+    """
+
+    n: int
+    xp: Any
+    dtype: Any
+    wide_dtype: Any
+
+    def to_native(self, theta: np.ndarray) -> Any: ...
+
+    def to_host(self, W: Any) -> np.ndarray: ...
+
+    def curvature_bounds(self, rng: np.random.RandomState) -> tuple[float, float]: ...
+
+    def residual_table(self, W: Any) -> tuple[float, Any, Any]: ...
+
+    def positions(self, positions: np.ndarray) -> Any: ...
+
+    def batch(self, positions: Any) -> SampleBatch: ...
+
+
+@runtime_checkable
+class FiniteSumObjective(SmoothObjective, Protocol):
+    """A sum over samples held in memory (or on a device), term by term.
+
+    ``finite_sum()`` gives its terms of positive weight
+    (:class:`FiniteSumTerms`), with what they need set up for one solve.
+    """
+
+    def finite_sum(self) -> FiniteSumTerms: ...
+
+
+State = TypeVar("State")
+
+
+@runtime_checkable
+class ChunkedObjective(SmoothObjective, Protocol):
+    """A sum over chunks of samples that stay where they live (dask's workers).
+
+    ``fold_chunks(function, state)`` passes a value through the chunks in
+    their order, ``state = function(state, chunk)`` with ``chunk`` the
+    in-memory objective of one chunk (:class:`._numpy.SoftmaxObjective` over
+    its rows, weights as given), each call run where its chunk lives, and
+    returns the last value. ``function`` and the value must be picklable.
+    """
+
+    def fold_chunks(
+        self, function: Callable[[State, Any], State], state: State
+    ) -> State: ...
 
 
 #: Capability names and their protocols; ``provides`` and ``requires`` use them.
@@ -103,5 +188,6 @@ CAPABILITIES: dict[str, type] = {
     "hessian": HessianObjective,
     "moments": MomentObjective,
     "means": MeanObjective,
-    "finite_sum": FiniteSum,
+    "finite_sum": FiniteSumObjective,
+    "chunks": ChunkedObjective,
 }

@@ -20,6 +20,7 @@ from ._gd import GradientDescent
 from ._lbfgs import LBFGS
 from ._newton_cg import NewtonCG
 from ._saga import SAGA
+from ._stream import StreamSGD
 
 #: Each name's implementations, the primary first.
 IMPLEMENTATIONS: dict[str, tuple[Solver, ...]] = {
@@ -27,7 +28,7 @@ IMPLEMENTATIONS: dict[str, tuple[Solver, ...]] = {
     "newton-cg": (NewtonCG(),),
     "gd": (GradientDescent(),),
     "fista": (FISTA(),),
-    "sgd": (SAGA(),),
+    "sgd": (SAGA(), StreamSGD()),  # SAGA on finite sums, else the stream
 }
 
 #: Each name's primary implementation (what the estimator's ``solver`` names).

@@ -93,14 +93,26 @@ class Solver(Generic[ObjectiveT]):
     smooth_only : bool
         Whether the solver needs a differentiable penalty (no L1 part).
     stochastic : bool
-        Whether the solver draws minibatches: it then has a ``configured``
-        method taking ``batch_size`` and ``random_state``.
+        Whether the solver draws minibatches: :meth:`configured` then gives
+        it the estimator's ``batch_size``, ``random_state`` and the options
+        of the online steps.
     """
 
     name: str = ""
     requires: frozenset[str] = frozenset({"gradient"})
     smooth_only: bool = True
     stochastic: bool = False
+
+    def configured(
+        self, *, batch_size: int, random_state=None, online: dict | None = None
+    ) -> Solver:
+        """The solver with the estimator's options (for stochastic solvers).
+
+        ``batch_size`` and ``random_state`` for minibatches, ``online`` the
+        options of the online steps of a stream; deterministic solvers take
+        none of them and return themselves.
+        """
+        return self
 
     def solve(
         self,

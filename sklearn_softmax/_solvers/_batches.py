@@ -1,9 +1,13 @@
-"""What the online solvers share: their state's common part, a run of rows'
-objective, closing a pass.
+"""What the online solvers share: their state's common part, closing a pass.
 
 Both :mod:`._online` (minibatch steps) and :mod:`._online_newton` (Newton
-steps on windows) read a call's chunk as runs of consecutive rows; their
-states extend :class:`StreamState`.
+steps on windows) take a call's chunk as an objective (the in-memory
+:class:`.._objectives.SoftmaxObjective` of its rows) and read it as runs of
+consecutive samples, each the objective of those samples
+(:meth:`~.._objectives.SoftmaxObjective.sample_range`, sharing the chunk's
+memory, with its weight as given from
+:meth:`~.._objectives.SoftmaxObjective.weight`); their states extend
+:class:`StreamState`.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-
-from .._objectives import SoftmaxObjective
 
 
 @dataclass(frozen=True)
@@ -47,34 +49,6 @@ class StreamState:
     pass_loss: float = 0.0
     pass_weight: float = 0.0
     losses: tuple[float, ...] = ()
-
-
-def batch_objective(
-    X,
-    y_index: np.ndarray,
-    s: np.ndarray,
-    rows: slice,
-    n_classes: int,
-    fit_intercept: bool,
-    dtype,
-    one_block: bool = True,
-) -> SoftmaxObjective:
-    """The mean loss of the rows ``rows``, ``X`` cast to ``dtype``.
-
-    In one block (a minibatch), or in the objective's blocks of a few MiB.
-    """
-    X_b = X[rows]
-    if X_b.dtype != dtype:  # the first chunk's dtype, batch by batch
-        X_b = X_b.astype(dtype)
-    n_rows = X_b.shape[0]
-    return SoftmaxObjective(
-        X_b.T,
-        y_index[rows],
-        n_classes,
-        s[rows],
-        fit_intercept,
-        block_size=n_rows if one_block else None,
-    )
 
 
 def close_pass(state: StreamState):

@@ -21,8 +21,8 @@ part of ``P_t`` (coefficient rows only), the update is
 
 the L1 part (if any) taken by its proximal step, the soft-thresholding of
 :meth:`.._penalties.ElasticNet.prox`: exact zeros. :func:`proximal_step` is
-that step, shared with the SAGA solver of ``fit``, which replaces the
-batch's gradient by a variance-reduced estimate. The schedules, ``t`` the
+that step (SAGA, the solver of ``fit``, takes the same step with a
+variance-reduced estimate of the gradient, see :mod:`._saga`). The schedules, ``t`` the
 number of updates so far, this one included, and ``η₀`` = ``eta0``:
 
 * ``"constant"``: ``η_t = η₀``;
@@ -74,11 +74,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 
 from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
-from ._batches import StreamState, batch_objective, close_pass
+from ._batches import StreamState, close_pass
 
 #: The schedules of ``SGDClassifier`` and AdaGrad.
 LEARNING_RATES = ("constant", "optimal", "invscaling", "adaptive", "adagrad")
@@ -173,15 +172,6 @@ def _descend(objective, theta, direction, penalty: ElasticNet, step) -> np.ndarr
     return W_new.ravel()
 
 
-def _mean_squared_norm(X, fit_intercept: bool) -> float:
-    """``mean_n ‖x̃_n‖²`` over the columns of ``X`` (M × b)."""
-    if sp.issparse(X):
-        total = float(X.multiply(X).sum())
-    else:
-        total = float(np.einsum("mn,mn->", X, X, dtype=np.float64))
-    return total / max(X.shape[1], 1) + float(fit_intercept)
-
-
 @dataclass(frozen=True)
 class OnlineSGD:
     """Minibatch stochastic gradient steps with the schedules above.
@@ -224,7 +214,7 @@ class OnlineSGD:
             return float(self.eta0)
         if self.learning_rate == "adagrad":
             return ADAGRAD_ETA0
-        return 2.0 / _mean_squared_norm(objective.X, objective.fit_intercept)
+        return 2.0 / objective.mean_squared_norm()
 
     def _step(self, state: OnlineState, penalty: ElasticNet, t: int) -> float:
         """``η_t`` for the scalar schedules."""
@@ -307,32 +297,23 @@ class OnlineSGD:
     def run_chunk(
         self,
         state: OnlineState,
-        X,
-        y_index: np.ndarray,
-        s: np.ndarray,
-        n_classes: int,
-        fit_intercept: bool,
+        objective: SoftmaxObjective,
         batch_size: int,
         penalty_for: Callable[[float], ElasticNet],
     ) -> OnlineState:
-        """One update per minibatch of ``batch_size`` rows of ``X``, in order.
+        """One update per minibatch of ``batch_size`` consecutive samples, in order.
 
         Parameters
         ----------
         state : OnlineState
             The state before the first batch (left unchanged).
-        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-            The rows, cast batch by batch to the dtype of ``state.theta``.
-        y_index : ndarray of shape (n_samples,)
-            Class indices.
-        s : ndarray of shape (n_samples,)
-            Combined sample weights; batches without weight are skipped.
-        n_classes : int
-            ``K``.
-        fit_intercept : bool
-            Whether ``θ`` holds an intercept row.
+        objective : SoftmaxObjective
+            The chunk's objective, its weights as given. Each minibatch is the
+            objective of a run of its samples (sharing its memory), cast to
+            the dtype of ``state.theta`` if needed; runs without weight are
+            skipped.
         batch_size : int
-            Rows per minibatch.
+            Samples per minibatch.
         penalty_for : callable
             The penalty of a batch, from the total weight seen with it.
 
@@ -341,16 +322,13 @@ class OnlineSGD:
         state : OnlineState
             The state after the last batch; the pass is not closed.
         """
-        n = X.shape[0]
+        n, dtype = objective.n_samples, state.theta.dtype
         for start in range(0, n, batch_size):
-            rows = slice(start, min(start + batch_size, n))
-            s_b = s[rows]
-            weight = float(s_b.sum())
+            stop = min(start + batch_size, n)
+            weight = objective.weight(start, stop)
             if not weight > 0:
                 continue
-            batch = batch_objective(
-                X, y_index, s, rows, n_classes, fit_intercept, state.theta.dtype
-            )
+            batch = objective.sample_range(start, stop, dtype=dtype, one_block=True)
             penalty = penalty_for(state.weight_seen + weight)
             state = self.update(state, batch, penalty, weight)
         return state

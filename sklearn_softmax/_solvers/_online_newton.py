@@ -62,8 +62,9 @@ from typing import ClassVar
 import numpy as np
 import scipy.linalg
 
+from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet
-from ._batches import StreamState, batch_objective, close_pass
+from ._batches import StreamState, close_pass
 
 #: Largest ``n_params = (M + 1) K`` (a Hessian of 32 MiB per candidate).
 MAX_PARAMS = 2048
@@ -197,27 +198,21 @@ class OnlineNewton:
     def run_chunk(
         self,
         state: NewtonState,
-        X,
-        y_index: np.ndarray,
-        s: np.ndarray,
-        n_classes: int,
-        fit_intercept: bool,
+        objective: SoftmaxObjective,
         batch_size: int,
         penalty_for: Callable[[float], ElasticNet],
     ) -> NewtonState:
-        """Add the rows of ``X`` to the window, a step whenever it is full.
+        """Add the samples of ``objective`` to the window, a step whenever it is full.
 
         Parameters as :meth:`._online.OnlineSGD.run_chunk`; ``batch_size``
-        is the number of rows of a window.
+        is the number of samples of a window.
         """
-        n, start = X.shape[0], 0
+        n, start = objective.n_samples, 0
         while start < n:
             stop = min(n, start + batch_size - state.window_rows)
-            state = self._add_rows(
-                state, X, y_index, s, slice(start, stop), n_classes, fit_intercept
-            )
+            state = self._add_rows(state, objective, start, stop)
             if state.window_rows == batch_size:
-                M = state.shape[0] - int(fit_intercept)
+                M = objective.n_features
                 state = self._close_window(state, penalty_for(state.weight_seen), M)
             start = stop
         return state
@@ -227,19 +222,19 @@ class OnlineNewton:
         return close_pass(state)
 
     @staticmethod
-    def _add_rows(state, X, y_index, s, rows, n_classes, fit_intercept):
-        weight = float(s[rows].sum())
-        n_rows = rows.stop - rows.start
+    def _add_rows(state: NewtonState, objective: SoftmaxObjective, start, stop):
+        """The window with the samples ``start:stop`` of ``objective`` added."""
+        weight = objective.weight(start, stop)
+        n_rows = stop - start
         if not weight > 0:  # rows without weight only count
             return dataclasses.replace(state, window_rows=state.window_rows + n_rows)
-        objective = batch_objective(
-            X, y_index, s, rows, n_classes, fit_intercept, state.theta.dtype, False
-        )
-        evaluations = [objective.value_grad_hessian(p) for p in state.candidates()]
+        rows = objective.sample_range(start, stop, dtype=state.theta.dtype)
+        evaluations = [rows.value_grad_hessian(p) for p in state.candidates()]
         losses = weight * np.array([f for f, _, _ in evaluations])
         grads = weight * np.array([g for _, g, _ in evaluations], dtype=np.float64)
         hessians = weight * np.array([H for _, _, H in evaluations])
-        if state.loss_sums is not None:
+        if state.loss_sums is not None:  # the sums are set together
+            assert state.grad_sums is not None and state.hess_sums is not None
             losses += state.loss_sums
             grads += state.grad_sums
             hessians += state.hess_sums

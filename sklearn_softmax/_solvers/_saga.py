@@ -1,9 +1,10 @@
 r"""SAGA: minibatch stochastic steps that converge to the exact minimiser.
 
 ``SoftmaxRegression(solver="sgd").fit`` runs epochs of the minibatch steps of
-:mod:`._online` (a gradient step, then the L1 part's proximal step, see
-:func:`._online.proximal_step`), with the gradient of the batch replaced by
-SAGA's variance-reduced estimate (Defazio, Bach & Lacoste-Julien 2014).
+:mod:`._online` (a gradient step, then the L1 part's proximal step:
+:func:`proximal_gradient_step`, the math of :func:`._online.proximal_step`),
+with the gradient of the batch replaced by SAGA's variance-reduced estimate
+(Defazio, Bach & Lacoste-Julien 2014).
 
 The data term is ``f = Σ_n ŝ_n ℓ_n`` over the ``N`` samples of positive
 weight, ``ŝ`` summing to one, and its gradient is ``Σ_n ŝ_n x̃_n r_nᵀ`` with
@@ -24,10 +25,25 @@ values are those at ``θ₀``, computed by the pass that also gives ``f(θ₀)``
 
 Each epoch visits every sample once, in batches drawn from a new random
 permutation (``random_state``), so the fit is deterministic for a fixed
-``random_state``. The batch's rows are gathered (a copy of ``b`` rows);
-sparse ``X`` is read as CSR, converted once if it is CSC. After each epoch
-one full pass evaluates ``F(θ)`` (``loss_curve_``) and the optimality measure
-of every solver, :func:`._base.subdifferential_distance`, against ``tol``.
+``random_state``. After each epoch one full pass evaluates ``F(θ)``
+(``loss_curve_``) and the optimality measure of every solver,
+:func:`._base.subdifferential_distance`, against ``tol``
+(:func:`._epochs.run_epochs`).
+
+The algorithm never reads the data: it sees the objective's terms
+(:class:`.._objectives._protocols.FiniteSumTerms`), whose batches give
+``ŝ_B``, ``r_n(θ)`` and the products ``Σ_n x̃_n d_nᵀ``, and steps on their
+*native* arrays, so that the same loop runs in memory (a batch's samples
+gathered from ``X``, a copy of ``b`` of them) and on an array-API device
+(``W``, ``ḡ``, the table and each batch stay on the device of ``X``; ``θ``
+comes to the host once an epoch, for the evaluation, the callback and the
+test). The epoch's sample order goes to the objective once, as an index
+vector, and the table is kept in that order during the epoch, so that each
+batch reads and writes a slice of it (the array API has no scatter).
+Stepping on host vectors instead would move ``θ`` to a device and the
+gradient back for every batch (``N / b`` round trips an epoch). The steps
+are taken in the objective's dtype (on the host their penalty parts in
+float64, rounded, as in the online steps of ``partial_fit``).
 
 The step is ``η = 2 / L_b`` with the expected smoothness of a batch of
 ``b`` samples drawn without replacement (Gazagnadoux, Gower & Salmon 2019),
@@ -45,7 +61,8 @@ longer steps until ``3 / L_b`` starts to oscillate on two classes, where the
 bound ``½`` is attained by two classes at probability ``½``, and with
 ``2 / L_b`` no problem diverged (``docs/performance.rst``, section "Measured
 design choices", SAGA). Should an epoch still end above the starting
-objective, it is redone from where it began with half the step.
+objective, it is redone from where it began with half the step (at most
+:data:`._epochs.MAX_HALVINGS` times).
 
 Weak penalties make such problems ill-conditioned for a first-order method,
 which then takes far more epochs than ``newton-cg`` takes iterations.
@@ -55,64 +72,112 @@ which then takes far more epochs than ``newton-cg`` takes iterations.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-from .._objectives import SoftmaxObjective
-from .._objectives._blocks import block_backward, block_residuals
-from ._base import Solver, SolverResult, notify, subdifferential_distance
-from ._online import proximal_step
+from .._objectives._protocols import FiniteSumObjective, FiniteSumTerms
+from .._penalties import ElasticNet
+from ._base import Solver, SolverResult
+from ._epochs import run_epochs
+from ._problem import CompositeProblem
 
 #: Samples per batch of ``fit(solver="sgd")`` unless the estimator says.
 DEFAULT_BATCH_SIZE = 32
 #: The step is this over ``L_b`` (see the module docstring).
 STEP_FACTOR = 2.0
-_POWER_ITERATIONS = 20
 
 
-def _row_gatherer(X):
-    """A function ``idx ↦ X[:, idx]`` (copies ``len(idx)`` samples).
+def proximal_gradient_step(
+    problem: CompositeProblem, terms: FiniteSumTerms, W, D, step
+):
+    """``W − step (D + ∇P₂)``, then the L1 part's soft-thresholding.
 
-    ``X`` is the objective's ``(M, N)`` matrix; sparse ``X`` is gathered as
-    CSR rows of ``Xᵀ``, converted once if needed.
+    On the native arrays of ``terms`` (see
+    :class:`.._objectives._protocols.FiniteSumTerms`), in the objective's
+    dtype; ``∇P₂ = α (1 − ρ) W`` and the soft-thresholding ``sign(w)
+    max(|w| − step α ρ, 0)`` (the proximal step of the L1 part: exact zeros)
+    act on the coefficient rows ``W[:M]`` alone, computed in
+    ``terms.wide_dtype`` and rounded.
     """
-    rows = X.T
-    if sp.issparse(rows) and rows.format != "csr":
-        rows = rows.tocsr()
-    return lambda idx: rows[idx].T
+    xp, dtype, wide = terms.xp, terms.dtype, terms.wide_dtype
+    penalty, M = problem.penalty, problem.n_features
+    l2, l1 = float(penalty.l2_strength), float(penalty.l1_strength)
+    if l2:
+        coef = xp.astype(D[:M, :], wide, copy=False)
+        coef = coef + l2 * xp.astype(W[:M, :], wide, copy=False)
+        D = xp.concat([xp.astype(coef, dtype, copy=False), D[M:, :]], axis=0)
+    W = W - step * D
+    if l1:
+        threshold = float(np.asarray(step, dtype=problem.dtype)) * l1
+        coef = xp.astype(W[:M, :], wide, copy=False)
+        shrunk = xp.abs(coef) - threshold
+        shrunk = xp.maximum(shrunk, xp.zeros_like(shrunk))
+        coef = xp.astype(xp.sign(coef) * shrunk, dtype, copy=False)
+        W = xp.concat([coef, W[M:, :]], axis=0)
+    return W
 
 
-def curvature_bound(objective: SoftmaxObjective, rng) -> float:
-    """``L = ½ λ_max(Σ_n ŝ_n x̃_n x̃_nᵀ)`` by power iterations.
+class SAGAEpochs:
+    """SAGA's memory and epochs: the table of residuals ``φ`` and ``ḡ``.
 
-    A bound on the largest eigenvalue of the Hessian of ``f`` (the Hessian
-    of ``ℓ`` in the logits is at most ``½``). Power iterations approach
-    ``λ_max`` from below; 20 of them from a random start, plus 5%.
+    The :class:`._epochs.Epochs` of :class:`SAGA` (see the module), on the
+    native arrays of ``terms``; the iterate is ``W``.
     """
-    X, s = objective.X, objective.sample_weight.astype(np.float64)
-    M, intercept = objective.n_features, objective.fit_intercept
-    u = rng.standard_normal(M + int(intercept))
-    lam = 0.0
-    for _ in range(_POWER_ITERATIONS):
-        u /= np.linalg.norm(u)
-        z = np.asarray(X.T @ u[:M]).ravel()
-        if intercept:
-            z = z + u[M]
-        z *= s
-        v = np.asarray(X @ z).ravel()
-        if intercept:
-            v = np.append(v, z.sum())
-        lam, u = float(np.linalg.norm(v)), v
-        if not lam > 0:
-            return 0.0
-    return 0.5 * 1.05 * lam
+
+    def __init__(
+        self, problem: CompositeProblem, terms: FiniteSumTerms, batch_size: int, rng
+    ):
+        self.problem, self.terms = problem, terms
+        self.batch_size, self.rng = batch_size, rng
+        self.table: Any = None
+        self.g_bar: Any = None
+
+    def start(self, W) -> tuple[float, np.ndarray]:
+        """The table at ``W`` (one pass): ``f(W)`` and ``∇f(W) = ḡ``."""
+        f, self.table, self.g_bar = self.terms.residual_table(W)
+        return f, self.terms.to_host(self.g_bar)
+
+    def restart(self, W) -> None:
+        """The table and ``ḡ`` at ``W`` again."""
+        self.start(W)
+
+    def solution(self, W) -> np.ndarray:
+        """``θ`` on the host."""
+        return self.terms.to_host(W)
+
+    def run(self, W, step: float | None):
+        """One epoch: every term once, in batches of a new random order."""
+        assert step is not None
+        terms, xp, n, b = self.terms, self.terms.xp, self.terms.n, self.batch_size
+        order = self.rng.permutation(n)
+        batches = [np.sort(order[a : a + b]) for a in range(0, n, b)]
+        positions = np.concatenate(batches)
+        perm = terms.positions(positions)
+        # The table in this epoch's order: each batch is a slice of it.
+        T, g_bar, start = xp.take(self.table, perm, axis=1), self.g_bar, 0
+        for size in [batch.shape[0] for batch in batches]:
+            stop = start + size
+            batch = terms.batch(perm[start:stop])
+            R = batch.residuals(W)
+            D = (R - T[:, start:stop]) * batch.weights
+            T[:, start:stop] = R
+            correction = batch.backward(D)
+            direction = g_bar + (n / size) * correction
+            g_bar = g_bar + correction
+            W = proximal_gradient_step(self.problem, terms, W, direction, step)
+            start = stop
+        back = terms.positions(np.argsort(positions))
+        self.table, self.g_bar = xp.take(T, back, axis=1), g_bar
+        return W
 
 
 class SAGA(Solver):
-    """Minibatch SAGA with proximal steps (``solver="sgd"``).
+    """Minibatch SAGA with proximal steps (``solver="sgd"``), on finite sums.
+
+    Runs on any objective that provides ``"finite_sum"``: in memory, and on
+    the device of an array-API objective.
 
     Parameters
     ----------
@@ -131,28 +196,20 @@ class SAGA(Solver):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def configured(self, *, batch_size: int, random_state) -> SAGA:
-        """A copy with the estimator's batch size and random state."""
+    def configured(
+        self, *, batch_size: int, random_state=None, online: dict | None = None
+    ) -> SAGA:
+        """A copy with the estimator's batch size and random state.
+
+        ``online``, the options of a stream's online solver, is not used here.
+        """
         return SAGA(batch_size=batch_size, random_state=random_state)
 
-    def curvatures(self, objective: SoftmaxObjective, n: int, rng):
-        """``L``, the curvature bound of ``f``, and ``L_max = ½ n max_n ŝ_n ‖x̃_n‖²``.
-
-        ``L_max`` bounds the curvature of ``n ŝ_n ℓ_n``, one sample's share of
-        ``f`` scaled to the whole.
-        """
-        s = objective.sample_weight.astype(np.float64)
-        X = objective.X
-        if sp.issparse(X):
-            sq = np.asarray(X.multiply(X).sum(axis=0)).ravel()
-        else:
-            sq = np.einsum("mn,mn->n", X, X, dtype=np.float64)
-        sq = sq + float(objective.fit_intercept)
-        return curvature_bound(objective, rng), 0.5 * n * float(np.max(s * sq))
-
-    def step_size(self, objective, penalty, n: int, b: int, rng) -> float:
-        """``STEP_FACTOR / L_b`` for ``n`` samples in batches of ``b`` (see above)."""
-        L, L_max = self.curvatures(objective, n, rng)
+    @staticmethod
+    def step_size(terms: FiniteSumTerms, penalty: ElasticNet, b: int, rng) -> float:
+        """``STEP_FACTOR / L_b`` for the ``n`` terms in batches of ``b`` (see above)."""
+        n = terms.n
+        L, L_max = terms.curvature_bounds(rng)
         if n > 1:
             L_b = (n * (b - 1) * L + (n - b) * L_max) / (b * (n - 1))
         else:
@@ -160,103 +217,28 @@ class SAGA(Solver):
         L_b += penalty.l2_strength
         return STEP_FACTOR / max(float(L_b), float(np.finfo(np.float64).tiny))
 
-    def solve(self, objective, penalty, theta0, *, tol, max_iter, callback=None):
+    def solve(
+        self,
+        objective: FiniteSumObjective,
+        penalty: ElasticNet,
+        theta0: np.ndarray,
+        *,
+        tol: float,
+        max_iter: int,
+        callback=None,
+    ) -> SolverResult:
+        """Epochs of SAGA steps from ``θ₀`` (see the module)."""
         rng = check_random_state(self.random_state)
-        s = objective.sample_weight
-        active = np.flatnonzero(s > 0)
-        n = active.shape[0]
-        b = int(max(1, min(self.batch_size, n)))
-        step = self.step_size(objective, penalty, n, b, rng)
-        gather = _row_gatherer(objective.X)
-
-        def reset(theta):
-            """``f``, SAGA's memory (table, ``ḡ``) and the gradient at ``θ``."""
-            f, table = objective.residuals(theta)
-            g_bar = objective.backward(table * s)
-            return f, (table, g_bar), g_bar
-
-        def epoch(theta, memory, step):
-            table, g_bar = memory
-            order = rng.permutation(active)
-            for start in range(0, n, b):
-                idx = np.sort(order[start : start + b])
-                X_b = gather(idx)
-                W = objective.unravel(theta)
-                R = block_residuals(W, X_b, objective.y[idx], objective.fit_intercept)
-                D = R - table[:, idx]
-                table[:, idx] = R
-                D *= s[idx]
-                correction = block_backward(X_b, D, objective.fit_intercept)
-                direction = g_bar + (n / idx.shape[0]) * correction
-                g_bar += correction
-                theta = proximal_step(objective, theta, direction, penalty, step)
-            return theta, (table, g_bar)
-
-        theta0 = np.asarray(theta0, dtype=objective.dtype).copy()
-        return saga_epochs(
-            objective, penalty, theta0, step, reset, epoch, lambda theta: theta,
-            tol=tol, max_iter=max_iter, callback=callback,
-        )  # fmt: skip
-
-
-def saga_epochs(
-    objective,
-    penalty,
-    x0,
-    step: float,
-    reset: Callable,
-    epoch: Callable,
-    to_host: Callable[..., np.ndarray],
-    *,
-    tol: float,
-    max_iter: int,
-    callback=None,
-) -> SolverResult:
-    """SAGA's epochs and stopping rule, whatever the iterate's array type.
-
-    ``x`` is the iterate the steps update (``θ`` on the host, or ``W`` on a
-    device); ``to_host(x)`` is ``θ``. ``reset(x)`` returns the loss at ``x``,
-    SAGA's memory there (the table of residuals and ``ḡ``) and the gradient
-    as a host vector; ``epoch(x, memory, step)`` takes one epoch of minibatch
-    steps and returns the new ``x`` and memory. After each epoch ``F`` and
-    the optimality measure are evaluated on the host; an epoch that ends
-    above the starting ``F`` is redone from where it began with half the
-    step.
-    """
-    M = objective.n_features
-
-    def measure(g, theta):
-        G, W = g.reshape(objective.shape), objective.unravel(theta)
-        return subdifferential_distance(G, W, penalty, M)
-
-    theta = to_host(x0)
-    f, memory, g = reset(x0)
-    F_start = f + penalty.value(objective.unravel(theta)[:M])
-    x, losses, stopped = x0, [], False
-    n_iter, converged = 0, measure(g, theta) <= tol
-    while not converged and n_iter < max_iter:
-        start_x = x
-        x, memory = epoch(x, memory, step)
-        theta = to_host(x)
-        f, g = objective.value_and_grad(theta)
-        F = f + penalty.value(objective.unravel(theta)[:M])
-        if not F <= F_start:
-            # Worse than the start (or not finite): the step was too long.
-            # Redo the epoch from where it began, with half the step.
-            x, step = start_x, step / 2
-            f, memory, _ = reset(x)
-            continue
-        n_iter += 1
-        losses.append(F)
-        if notify(callback, n_iter, losses[-1], theta):
-            stopped, message = True, "stopped by the callback"
-            break
-        converged = measure(g, theta) <= tol
-    theta = to_host(x)
-    if not stopped:
-        message = (
-            f"optimality measure <= tol={tol}"
-            if converged
-            else f"reached max_iter={max_iter}"
+        terms = objective.finite_sum()
+        b = int(max(1, min(self.batch_size, terms.n)))
+        step = self.step_size(terms, penalty, b, rng)
+        problem = CompositeProblem(objective, penalty)
+        return run_epochs(
+            problem,
+            SAGAEpochs(problem, terms, b, rng),
+            terms.to_native(theta0),
+            step=step,
+            tol=tol,
+            max_iter=max_iter,
+            callback=callback,
         )
-    return SolverResult(theta, n_iter, converged, losses, message, stopped)

@@ -1,84 +1,137 @@
 """``solver="sgd"`` on objectives without random access: epochs of online steps.
 
 A dask objective's rows live in chunks on the workers; SAGA, which draws
-batches from anywhere, cannot run there. :func:`online_epochs` streams the
-chunks through the online solver of ``partial_fit`` instead, the state
-passing from chunk to chunk (a task per chunk, run where the chunk lives),
-with the penalty of ``fit``'s objective.
+batches from anywhere, cannot run there. :class:`StreamSGD`, the other
+implementation of ``"sgd"`` (for objectives that provide ``"chunks"``, not
+``"finite_sum"``), streams the chunks through the online solver of
+``partial_fit`` instead: each epoch passes the solver's state through the
+chunks in their order (:meth:`~.._objectives._protocols.ChunkedObjective.fold_chunks`,
+a task per chunk, run where the chunk lives, on the chunk's objective), each
+batch stepping on its mean loss plus the penalty of ``fit``'s objective. The
+epochs and their stopping rule are those of every stochastic solver
+(:func:`._epochs.run_epochs`), at the reported model (the averaged iterate,
+or the last one with an L1 part), without step halving: the online
+schedules set their own steps.
+
+:func:`online_solver` builds the online solver from the estimator's options,
+for these epochs and for ``partial_fit``.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
-from dask.delayed import delayed
 
-from .._objectives._dask import DaskSoftmaxObjective
+from .._objectives._protocols import ChunkedObjective
 from .._penalties import ElasticNet
-from ._base import SolverResult, notify, subdifferential_distance
+from ._base import Solver, SolverResult
+from ._epochs import run_epochs
 from ._online import OnlineSGD
-from ._online_newton import OnlineNewton
+from ._online_newton import OnlineNewton, check_newton_problem
+from ._problem import CompositeProblem
+from ._saga import DEFAULT_BATCH_SIZE
+
+
+def online_solver(
+    learning_rate: str = "adagrad",
+    eta0: float | str = "auto",
+    power_t: float = 0.5,
+    tol: float = 1e-4,
+) -> OnlineSGD | OnlineNewton:
+    """The online solver of ``learning_rate``: Newton windows, or minibatch steps."""
+    if learning_rate == "newton":
+        return OnlineNewton()
+    return OnlineSGD(learning_rate=learning_rate, eta0=eta0, power_t=power_t, tol=tol)
 
 
 def _fixed_penalty(penalty: ElasticNet, weight_seen: float) -> ElasticNet:
     return penalty
 
 
-def _stream_chunk(state, X_b, y_b, s_b, solver, penalty, batch_size, spec):
+def _run_chunk(solver, penalty: ElasticNet, batch_size: int, state, chunk):
+    """One chunk of a stream's epoch: its batches, each with ``fit``'s penalty."""
     penalty_for = functools.partial(_fixed_penalty, penalty)
-    return solver.run_chunk(state, X_b, y_b, s_b, *spec, batch_size, penalty_for)
+    return solver.run_chunk(state, chunk, batch_size, penalty_for)
 
 
-def online_epochs(
-    objective: DaskSoftmaxObjective,
-    penalty: ElasticNet,
-    theta0: np.ndarray,
-    solver: OnlineSGD | OnlineNewton,
-    batch_size: int,
-    *,
-    tol: float,
-    max_iter: int,
-    callback=None,
-) -> SolverResult:
-    """Epochs of minibatch updates, streamed over the chunks in their order.
+class StreamEpochs:
+    """The :class:`._epochs.Epochs` of a stream: the iterate is the online state."""
 
-    Each epoch passes the state of ``partial_fit``'s solver
-    through one task per chunk (the chunk's rows in order, ``batch_size`` per
-    update), each batch stepping on its mean loss plus ``penalty``, the
-    penalty of ``fit``'s objective. After each epoch, one more pass evaluates
-    ``F`` and the optimality measure at the reported model (the averaged
-    iterate, or the last one with an L1 part); the epochs stop when it is at
-    most ``tol``.
+    def __init__(self, objective: ChunkedObjective, solver, penalty, batch_size):
+        self.objective, self.solver, self.penalty = objective, solver, penalty
+        self._run_chunk = functools.partial(_run_chunk, solver, penalty, batch_size)
 
-    Returns
-    -------
-    result : SolverResult
-        ``theta`` is the reported model, ``losses`` ``F`` after each epoch.
+    def start(self, state) -> None:
+        """Nothing is known at the first model without a pass."""
+        return None
+
+    def restart(self, state) -> None:
+        """Never asked: the stream keeps every epoch."""
+
+    def run(self, state, step: float | None):
+        """One pass over the chunks, closed."""
+        state = self.objective.fold_chunks(self._run_chunk, state)
+        return self.solver.end_pass(state)[0]
+
+    def solution(self, state) -> np.ndarray:
+        """The reported model (see :mod:`._online`), flat."""
+        return state.solution(self.penalty.smooth).ravel()
+
+
+class StreamSGD(Solver):
+    """Epochs of ``partial_fit``'s online steps over an objective's chunks.
+
+    Parameters
+    ----------
+    batch_size : int
+        Rows per update (per window for ``learning_rate="newton"``).
+    online : dict, optional
+        The options of :func:`online_solver`.
     """
-    M = objective.n_features
-    state = solver.init(np.asarray(theta0, dtype=objective.dtype), objective.shape)
-    theta = state.theta
-    losses: list[float] = []
-    converged = stopped = False
-    message = f"reached max_iter={max_iter}"
-    spec = (objective.n_classes, objective.fit_intercept)
-    for epoch in range(1, max_iter + 1):
-        pending = delayed(state)
-        for c in objective.chunks:
-            pending = delayed(_stream_chunk, pure=True)(
-                pending, c.X, c.y, c.s, solver, penalty, batch_size, spec
-            )
-        state, _ = solver.end_pass(pending.compute())
-        theta = state.solution(penalty.smooth).ravel()
-        f, g = objective.value_and_grad(theta)
-        W = objective.unravel(theta)
-        losses.append(float(f + penalty.value(W[:M])))
-        distance = subdifferential_distance(g.reshape(objective.shape), W, penalty, M)
-        if notify(callback, epoch, losses[-1], theta):
-            stopped, message = True, "stopped by the callback"
-            break
-        if distance <= tol:
-            converged, message = True, f"subdifferential distance <= tol={tol}"
-            break
-    return SolverResult(theta, len(losses), converged, losses, message, stopped)
+
+    name = "sgd"
+    requires = frozenset({"gradient", "chunks"})
+    smooth_only = False
+    stochastic = True
+
+    def __init__(
+        self, batch_size: int = DEFAULT_BATCH_SIZE, online: dict | None = None
+    ):
+        self.batch_size = batch_size
+        self.online = dict(online or {})
+
+    def configured(
+        self, *, batch_size: int, random_state=None, online: dict | None = None
+    ) -> StreamSGD:
+        """A copy with the estimator's batch size and online solver's options.
+
+        The chunks are streamed in their order: ``random_state`` is not used.
+        """
+        return StreamSGD(batch_size=batch_size, online=online)
+
+    def solve(
+        self,
+        objective: Any,
+        penalty: ElasticNet,
+        theta0: np.ndarray,
+        *,
+        tol: float,
+        max_iter: int,
+        callback=None,
+    ) -> SolverResult:
+        """Epochs from ``θ₀``; ``theta`` is the reported model, ``losses`` ``F``."""
+        solver = online_solver(**self.online)
+        if isinstance(solver, OnlineNewton):
+            check_newton_problem(objective.n_params, penalty.smooth)
+        state = solver.init(np.asarray(theta0, dtype=objective.dtype), objective.shape)
+        return run_epochs(
+            CompositeProblem(objective, penalty),
+            StreamEpochs(objective, solver, penalty, self.batch_size),
+            state,
+            step=None,
+            tol=tol,
+            max_iter=max_iter,
+            callback=callback,
+        )
