@@ -13,9 +13,23 @@ the intercept is zero. Two classes are stored as ``LogisticRegression``
 stores them, one row ``z = z₁ − z₀``; the graph prepends a zero column to
 ``W`` and a zero to ``b``, so its scores are ``[0, z]`` and their softmax is
 ``[1 − σ(z), σ(z)]``, as ``predict_proba`` computes it. ``classes`` is an
-int64 or a string tensor. skl2onnx's parser adds the ``ZipMap`` that turns
-the probabilities into a list of dictionaries unless the option
-``zipmap=False`` is given.
+int64 or a string tensor.
+
+Options, those of skl2onnx's linear classifier converter
+(``convert_sklearn_linear_classifier``), with its meanings:
+
+* ``raw_scores=True``: the second output is the scores, with no
+  ``Softmax``; for two classes they are ``[−z, z]``, as skl2onnx's
+  ``LogisticRegression`` gives them (``W`` holds ``−β`` and ``β``), so a
+  wrapper that reads column 1 gets ``decision_function``. skl2onnx's
+  converters of ``CalibratedClassifierCV``, ``StackingClassifier`` (on
+  ``decision_function``), ``OneVsOneClassifier`` and others set it on the
+  estimator they wrap.
+* ``zipmap`` and ``output_class_labels``: handled by skl2onnx's parser,
+  which adds the ``ZipMap`` (unless ``zipmap=False``) or the output of
+  ``classes_`` after this graph.
+* ``nocl``: handled by skl2onnx's ``get_label_classes``, which then gives
+  the class indices ``0 … K − 1`` as ``classes``.
 
 This module imports skl2onnx; :mod:`sklearn_softmax.onnx` is its public face.
 """
@@ -48,11 +62,12 @@ ALIASES = {
     SoftmaxRegression: "SklearnSoftmaxRegression",
     SoftmaxRegressionCV: "SklearnSoftmaxRegressionCV",
 }
-#: The options a classifier converter declares; the parser handles them.
+#: The options of skl2onnx's linear classifier converter, with their values.
 OPTIONS = {
     "zipmap": [True, False, "columns"],
     "nocl": [True, False],
     "output_class_labels": [False, True],
+    "raw_scores": [True, False],
 }
 
 
@@ -89,17 +104,30 @@ def calculate_softmax_regression_output_shapes(operator) -> None:
     operator.outputs[1].type = proba_type(shape=[n_samples, len(classes)])
 
 
-def _scores_parameters(model, dtype) -> tuple[np.ndarray, np.ndarray]:
+def _scores_parameters(
+    model, dtype, raw_scores: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """``W = coef_.T``, of shape ``(n_features, n_classes)``, and ``b``.
 
-    For two classes, the zero column and the zero of class 0 come first
-    (:func:`._binary.with_zero_class`).
+    For two classes, a first column (and intercept) comes before ``β`` (and
+    ``β₀``): zeros (:func:`._binary.with_zero_class`), whose softmax gives
+    the probabilities; or, for ``raw_scores``, ``−β`` (and ``−β₀``), the
+    scores ``[−z, z]`` of skl2onnx's ``LogisticRegression``.
     """
     coef = model.coef_
     coef = coef.toarray() if sp.issparse(coef) else np.asarray(coef)
-    coef = with_zero_class(coef.astype(dtype))
-    intercept = with_zero_class(np.asarray(model.intercept_, dtype=dtype).reshape(-1))
+    coef = coef.astype(dtype)
+    intercept = np.asarray(model.intercept_, dtype=dtype).reshape(-1)
+    if raw_scores:
+        coef, intercept = _with_negated_class(coef), _with_negated_class(intercept)
+    else:
+        coef, intercept = with_zero_class(coef), with_zero_class(intercept)
     return np.ascontiguousarray(coef.T), intercept
+
+
+def _with_negated_class(A: np.ndarray) -> np.ndarray:
+    """``[−a; a]`` for a single row ``a`` (axis 0), else ``A`` itself."""
+    return np.concatenate([-A, A]) if A.shape[0] == 1 else A
 
 
 def _add_constant(scope, container, name: str, values: np.ndarray) -> str:
@@ -117,6 +145,9 @@ def _add_constant(scope, container, name: str, values: np.ndarray) -> str:
 def convert_softmax_regression(scope, operator, container) -> None:
     """Add the nodes computing ``label`` and ``probabilities`` (see the module).
 
+    With the option ``raw_scores=True`` the second output is the scores
+    instead of the probabilities.
+
     Parameters
     ----------
     scope : skl2onnx.common._topology.Scope
@@ -125,18 +156,22 @@ def convert_softmax_regression(scope, operator, container) -> None:
         The operator of a fitted :class:`SoftmaxRegression` or
         :class:`SoftmaxRegressionCV`; its input is float or double.
     container : skl2onnx.common._container.ModelComponentContainer
-        Receives the nodes and the initializers.
+        Receives the nodes and the initializers; holds the options.
     """
     model = operator.raw_operator
     label, probabilities = (output.full_name for output in operator.outputs)
-    scores = _add_scores(scope, operator, container)
-    container.add_node(
-        "Softmax",
-        scores,
-        probabilities,
-        name=scope.get_unique_operator_name("Softmax"),
-        axis=1,
+    raw_scores = container.get_options(model, dict(raw_scores=False))["raw_scores"]
+    scores = _add_scores(
+        scope, operator, container, probabilities if raw_scores else None
     )
+    if not raw_scores:
+        container.add_node(
+            "Softmax",
+            scores,
+            probabilities,
+            name=scope.get_unique_operator_name("Softmax"),
+            axis=1,
+        )
     index = scope.get_unique_variable_name("index")
     container.add_node(
         "ArgMax",
@@ -158,13 +193,19 @@ def convert_softmax_regression(scope, operator, container) -> None:
     )
 
 
-def _add_scores(scope, operator, container) -> str:
-    """Add ``X W + b`` in the input's dtype; return the name of the scores."""
+def _add_scores(scope, operator, container, output: str | None) -> str:
+    """Add ``X W + b`` in the input's dtype; return the name of the scores.
+
+    ``output``, when given, is the output that receives them, in the layout
+    of the option ``raw_scores`` (``[−z, z]`` for two classes).
+    """
     double = isinstance(operator.inputs[0].type, DoubleTensorType)
     weights, intercept = _scores_parameters(
-        operator.raw_operator, np.float64 if double else np.float32
+        operator.raw_operator,
+        np.float64 if double else np.float32,
+        raw_scores=output is not None,
     )
-    scores = scope.get_unique_variable_name("scores")
+    scores = output or scope.get_unique_variable_name("scores")
     products = scope.get_unique_variable_name("products") if intercept.any() else scores
     container.add_node(
         "MatMul",
@@ -189,10 +230,12 @@ def register() -> None:
     """Register both estimators with skl2onnx, under the options it knows.
 
     Afterwards skl2onnx's ``to_onnx`` and ``convert_sklearn`` convert
-    :class:`SoftmaxRegression` and :class:`SoftmaxRegressionCV`, also as
-    steps of a pipeline, with the options ``zipmap`` (``True``, ``False`` or
-    ``"columns"``), ``nocl`` and ``output_class_labels``. Calling it again
-    changes nothing.
+    :class:`SoftmaxRegression` and :class:`SoftmaxRegressionCV`, alone, as
+    steps of a pipeline or inside the meta-estimators skl2onnx converts
+    (calibration, stacking, voting, one-vs-rest, ...), with the options of
+    skl2onnx's linear classifiers: ``zipmap`` (``True``, ``False`` or
+    ``"columns"``), ``nocl``, ``output_class_labels`` and ``raw_scores``.
+    Calling it again changes nothing.
 
     Examples
     --------

@@ -2,12 +2,20 @@
 
 Call :func:`register` once; skl2onnx's ``to_onnx`` and ``convert_sklearn``
 then convert :class:`~sklearn_softmax.SoftmaxRegression` and
-:class:`~sklearn_softmax.SoftmaxRegressionCV`, alone or inside a
-``Pipeline``. The model's outputs follow skl2onnx's classifiers: ``label``
-(int64 or string) and ``probabilities`` (the input's float or double type),
-a list of ``{class: probability}`` maps unless ``options={"zipmap": False}``.
-The graph is a ``MatMul`` by ``coef_.T``, an ``Add`` of ``intercept_``, a
-``Softmax`` and an ``ArgMax`` whose index is looked up in ``classes_``.
+:class:`~sklearn_softmax.SoftmaxRegressionCV`, alone, inside a ``Pipeline``
+or inside the meta-estimators that skl2onnx converts
+(``CalibratedClassifierCV``, ``StackingClassifier``, ``VotingClassifier``,
+``OneVsRestClassifier``, ...). The model's outputs follow skl2onnx's
+classifiers: ``label`` (int64 or string) and ``probabilities`` (the input's
+float or double type), a list of ``{class: probability}`` maps unless
+``options={"zipmap": False}``. The graph is a ``MatMul`` by ``coef_.T``, an
+``Add`` of ``intercept_``, a ``Softmax`` and an ``ArgMax`` whose index is
+looked up in ``classes_``. The options are those of skl2onnx's linear
+classifiers: ``zipmap``, ``nocl``, ``output_class_labels`` and
+``raw_scores``, which replaces the probabilities by the scores (for two
+classes ``[−z, z]``, ``z`` the ``decision_function``, as skl2onnx writes
+them for ``LogisticRegression``); the meta-estimators set it where they need
+scores.
 
 :func:`calculate_softmax_regression_output_shapes` and
 :func:`convert_softmax_regression` are the two functions that
