@@ -37,6 +37,7 @@ from ._cv_path import (
     path_start,
     split,
 )
+from ._doc_link import DOC_LINK_TEMPLATE
 from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
@@ -182,6 +183,10 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
     >>> clf.predict(X[:2])
     array([0, 0])
     """
+
+    # The HTML representation links to the API page (see _doc_link.py).
+    _doc_link_module = "sklearn_softmax"
+    _doc_link_template = DOC_LINK_TEMPLATE
 
     _parameter_constraints: dict = {
         "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
