@@ -196,7 +196,7 @@ def test_a_scorer_gets_the_weights_it_requests(routing_on, requested):
 def test_a_scorer_named_by_a_string_sees_weights_as_in_logistic_regression_cv(
     routing_on,
 ):
-    """scikit-learn >= 1.7 asks for an explicit request; 1.6 passes no weights."""
+    """scikit-learn 1.9 asks for an explicit request; 1.6 passes no weights."""
     X, y, _, weights = data()
 
     def outcome(estimator):
