@@ -25,9 +25,15 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
+
+# Math renders without a network connection: sphinx-mathjax-offline (in the
+# docs extra) copies MathJax 3 into the build's _static/mathjax/, and the
+# pages load it from there instead of from a CDN.
+mathjax_path = "mathjax/tex-chtml.js"
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb"]

@@ -15,6 +15,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -30,6 +37,7 @@ from ._cv_path import (
     path_start,
     split,
 )
+from ._doc_link import DOC_LINK_TEMPLATE
 from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
@@ -71,12 +79,16 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         As in scikit-learn: an int is a number of stratified folds. ``None``
         uses ``StratifiedKFold`` with ``min(5, m)`` folds, ``m`` the size of
         the smallest class (at least 2), so that every class appears in every
-        training part whenever it has two samples or more.
+        training part whenever it has two samples or more. A group splitter
+        (``GroupKFold``, ...) takes the ``groups`` passed to :meth:`fit`.
     scoring : str or callable, default=None
         Scorer used to choose ``C`` and by :meth:`score`. ``None`` means the
         negative log loss, as ``"neg_log_loss"`` but over all the classes, so
         that a test part lacking some of them can be scored. Sample weights
-        are passed to the scorer when its metric accepts ``sample_weight``.
+        are passed to the scorer when its metric accepts ``sample_weight``;
+        with metadata routing enabled, when the scorer requests them (the
+        default scorer does; a scorer named by a string does not until it is
+        given as ``make_scorer(...).set_score_request(sample_weight=True)``).
     n_jobs : int, default=None
         Folds fitted in parallel by joblib; ``None`` means 1 unless in a
         ``joblib.parallel_backend`` context, ``-1`` all processors.
@@ -172,6 +184,10 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
     array([0, 0])
     """
 
+    # The HTML representation links to the API page (see _doc_link.py).
+    _doc_link_module = "sklearn_softmax"
+    _doc_link_template = DOC_LINK_TEMPLATE
+
     _parameter_constraints: dict = {
         "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "l1_ratios": ["array-like", None],
@@ -219,7 +235,11 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        **params,
     ) -> SoftmaxRegressionCV:
         """Cross-validate the path, then fit the final model.
 
@@ -230,13 +250,24 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights, used by the fits and by the scorer.
+            Non-negative weights, used by the fits and by the scorer (see
+            ``scoring``).
+        **params : dict
+            Metadata for the splitter and the scorer. Without metadata
+            routing only ``groups`` is accepted, and goes to ``cv``'s
+            ``split``. With routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), each
+            parameter goes where it is requested: ``groups`` to a group
+            splitter, others to a scorer that requests them; one that
+            nothing requests raises a ``TypeError``.
 
         Returns
         -------
         self : SoftmaxRegressionCV
             The fitted estimator.
         """
+        groups = None if _routing_enabled() else params.pop("groups", None)
+        _raise_for_params(params, self, "fit")
         with _restore_on_error(self):
             X, y = validate_data(
                 self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
@@ -246,20 +277,29 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             classes, y_index = encode_labels(y)
             if sample_weight is not None:
                 sample_weight = check_sample_weight(sample_weight, y.shape[0])
+            scorer = self._scorer(classes)
+            if _routing_enabled():
+                routed = process_routing(
+                    self, "fit", sample_weight=sample_weight, **params
+                )
+                split_params, score_params = routed.splitter.split, routed.scorer.score
+            else:
+                split_params = {} if groups is None else {"groups": groups}
+                score_params = {}
+                if sample_weight is not None and accepts_sample_weight(scorer):
+                    score_params["sample_weight"] = sample_weight
             l1_ratios = self._check_l1_ratios()
             Cs = self._path(X, y_index, classes, sample_weight, l1_ratios)
-            folds = split(self.cv, X, y, y_index, classes)
-            scorer = self._scorer(classes)
+            folds = split(self.cv, X, y, y_index, classes, split_params)
             spec = PathSpec(
                 classes=classes,
                 Cs=Cs,
                 l1_ratios=l1_ratios,
                 params={name: getattr(self, name) for name in _SHARED},
                 scorer=scorer,
-                weighted_scorer=accepts_sample_weight(scorer),
             )
             paths = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
-                delayed(fold_path)(spec, X, y, sample_weight, train, test)
+                delayed(fold_path)(spec, X, y, sample_weight, score_params, train, test)
                 for train, test in folds
             )
             self._set_path_attributes(spec, paths)
@@ -285,10 +325,38 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             )
         return self
 
-    def _scorer(self, classes: np.ndarray):
+    def _scorer(self, classes: np.ndarray | None):
         if self.scoring is None:
             return neg_log_loss_scorer(classes)
         return check_scoring(self, scoring=self.scoring)
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """Where the metadata passed to :meth:`fit` and :meth:`score` go.
+
+        As in ``LogisticRegressionCV``: ``fit`` consumes ``sample_weight``
+        itself and routes to ``cv``'s ``split`` (``groups``) and to the
+        scorer; ``score`` routes to the scorer. See scikit-learn's
+        metadata routing user guide.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+            The routing of this estimator.
+        """
+        return (
+            MetadataRouter(owner=type(self).__name__)
+            .add_self_request(self)
+            .add(
+                splitter=self.cv,
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+            .add(
+                scorer=self._scorer(None),
+                method_mapping=MethodMapping()
+                .add(caller="fit", callee="score")
+                .add(caller="score", callee="score"),
+            )
+        )
 
     def _check_l1_ratios(self) -> np.ndarray:
         if self.l1_ratios is None:
@@ -339,7 +407,11 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             self.intercept_ = np.zeros(mean.shape[0], dtype=mean.dtype)
 
     def score(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        **score_params,
     ) -> float:
         """The ``scoring`` of the model on ``X`` and ``y``.
 
@@ -353,15 +425,25 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights, passed to the scorer when it accepts them.
+            Weights, passed to the scorer as during :meth:`fit` (see
+            ``scoring``).
+        **score_params : dict
+            Metadata for the scorer; only with metadata routing enabled.
 
         Returns
         -------
         score : float
         """
+        _raise_for_params(score_params, self, "score")
         check_is_fitted(self)
         scorer = self._scorer(self.classes_)
-        kwargs = {}
-        if sample_weight is not None and accepts_sample_weight(scorer):
-            kwargs["sample_weight"] = sample_weight
+        if _routing_enabled():
+            routed = process_routing(
+                self, "score", sample_weight=sample_weight, **score_params
+            )
+            kwargs = routed.scorer.score
+        else:
+            kwargs = {}
+            if sample_weight is not None and accepts_sample_weight(scorer):
+                kwargs["sample_weight"] = sample_weight
         return float(scorer(self, X, y, **kwargs))

@@ -36,6 +36,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn.utils.validation import _check_method_params
 
 from ._binary import reported_rows, to_per_class
 from ._estimator import SoftmaxRegression
@@ -66,12 +68,15 @@ def data_driven_Cs(c_start: float, n_Cs: int, l1_ratios: np.ndarray) -> np.ndarr
     return c_start * np.logspace(0, PATH_DECADES, n_Cs)[:, None] * rho[None, :]
 
 
-def split(cv, X, y, y_index: np.ndarray, classes: np.ndarray) -> list:
+def split(
+    cv, X, y, y_index: np.ndarray, classes: np.ndarray, split_params: dict
+) -> list:
     """The ``(train, test)`` pairs of ``cv``, checked for fits on every fold.
 
     ``cv=None`` is a ``StratifiedKFold`` with ``min(5, m)`` folds, ``m`` the
     size of the smallest class (at least 2): every class with two samples or
-    more is then in every training part.
+    more is then in every training part. ``split_params`` (``groups``) go to
+    the splitter's ``split``.
 
     Raises
     ------
@@ -82,7 +87,7 @@ def split(cv, X, y, y_index: np.ndarray, classes: np.ndarray) -> list:
     if cv is None:
         smallest = int(np.bincount(y_index).min())
         cv = StratifiedKFold(n_splits=min(5, max(2, smallest)))
-    folds = list(check_cv(cv, y, classifier=True).split(X, y))
+    folds = list(check_cv(cv, y, classifier=True).split(X, y, **split_params))
     seen = np.zeros(classes.shape[0], dtype=bool)
     for n, (train, _) in enumerate(folds):
         present = np.unique(y_index[train])
@@ -101,17 +106,23 @@ def split(cv, X, y, y_index: np.ndarray, classes: np.ndarray) -> list:
     return folds
 
 
-def neg_log_loss_scorer(classes: np.ndarray):
+def neg_log_loss_scorer(classes: np.ndarray | None):
     """The default scorer: the negative log loss over all ``classes``.
 
-    Naming the classes lets a test part that lacks some of them be scored.
+    Naming the classes lets a test part that lacks some of them be scored
+    (``classes=None`` gives the scorer whose only use is its metadata request).
+    With metadata routing enabled it requests ``sample_weight``, so that it is
+    weighted whenever the fits are, as it is without routing.
     """
-    return make_scorer(
+    scorer = make_scorer(
         log_loss,
         greater_is_better=False,
         response_method="predict_proba",
         labels=classes,
     )
+    if _routing_enabled():
+        scorer = scorer.set_score_request(sample_weight=True)
+    return scorer
 
 
 @dataclass(frozen=True)
@@ -129,9 +140,7 @@ class PathSpec:
         Parameters of every :class:`SoftmaxRegression` besides ``C``,
         ``l1_ratio`` and ``warm_start``.
     scorer : callable
-        ``scorer(estimator, X, y, **kwargs)``.
-    weighted_scorer : bool
-        Whether the scorer takes ``sample_weight``.
+        ``scorer(estimator, X, y, **score_params)``.
     """
 
     classes: np.ndarray
@@ -139,7 +148,6 @@ class PathSpec:
     l1_ratios: np.ndarray
     params: dict
     scorer: Callable
-    weighted_scorer: bool
 
 
 @dataclass
@@ -153,17 +161,20 @@ class FoldPath:
     present: np.ndarray  # (n_classes,): the classes of the training part
 
 
-def fold_path(spec: PathSpec, X, y, sample_weight, train, test) -> FoldPath:
+def fold_path(
+    spec: PathSpec, X, y, sample_weight, score_params: dict, train, test
+) -> FoldPath:
     """Fit and score one fold along the whole path, for every ``l1_ratio``.
 
     Along each path the fits go from strong to weak regularisation, each
-    warm-started from the previous solution.
+    warm-started from the previous solution. ``sample_weight`` weights the
+    fits; ``score_params`` (metadata of all the samples, ``sample_weight``
+    among them when the scorer is to see it) are cut to the test part and
+    passed to the scorer.
     """
     X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
     sw_train = None if sample_weight is None else sample_weight[train]
-    score_kwargs = {}
-    if sample_weight is not None and spec.weighted_scorer:
-        score_kwargs["sample_weight"] = sample_weight[test]
+    score_kwargs = _check_method_params(X, params=score_params, indices=test)
     fit_intercept = spec.params["fit_intercept"]
     present = np.isin(spec.classes, y_train)
     shape = spec.Cs.shape

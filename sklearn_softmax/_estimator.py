@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._backends import backend_for
 from ._binary import to_reported
 from ._callbacks import CallbackSupportMixin, FitCallbacks
+from ._doc_link import DOC_LINK_TEMPLATE
 from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
@@ -188,6 +189,10 @@ class SoftmaxRegression(
     >>> round(clf.score(X, y), 2)
     0.97
     """
+
+    # The HTML representation links to the API page (see _doc_link.py).
+    _doc_link_module = "sklearn_softmax"
+    _doc_link_template = DOC_LINK_TEMPLATE
 
     _parameter_constraints: dict = {
         "C": [Interval(Real, 0, None, closed="right")],

@@ -9,10 +9,19 @@ host (:func:`to_numpy`) and a move to a namespace and device
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
-from sklearn.utils._array_api import array_api_compat, device, get_namespace
+from sklearn.utils._array_api import device, get_namespace
+
+array_api_compat: ModuleType | None
+try:  # scikit-learn >= 1.7 vendors array-api-compat
+    array_api_compat = importlib.import_module("sklearn.externals.array_api_compat")
+except ImportError:  # pragma: no cover - older scikit-learn: the package itself,
+    array_api_compat = None  # imported when first needed
 
 try:  # scikit-learn >= 1.8: conversions between namespaces and devices
     from sklearn.utils._array_api import move_to
@@ -49,7 +58,8 @@ def array_namespace(array, xp=None):
     """
     if xp is not None:
         return xp
-    return array_api_compat.array_namespace(array)
+    compat = array_api_compat or importlib.import_module("array_api_compat")
+    return compat.array_namespace(array)
 
 
 def to_numpy(array) -> np.ndarray:
