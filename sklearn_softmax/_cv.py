@@ -15,13 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
+from sklearn.utils.metadata_routing import MetadataRouter
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -29,7 +23,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._backends._inputs import check_sample_weight, combined_weights, encode_labels
 from ._cv_path import (
     PathSpec,
-    accepts_sample_weight,
     data_driven_Cs,
     fold_path,
     mean_over_folds,
@@ -37,6 +30,7 @@ from ._cv_path import (
     path_start,
     split,
 )
+from ._cv_routing import metadata_router, routed_params
 from ._doc_link import DOC_LINK_TEMPLATE
 from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import make_penalty
@@ -266,8 +260,6 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         self : SoftmaxRegressionCV
             The fitted estimator.
         """
-        groups = None if _routing_enabled() else params.pop("groups", None)
-        _raise_for_params(params, self, "fit")
         with _restore_on_error(self):
             X, y = validate_data(
                 self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
@@ -278,16 +270,9 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             if sample_weight is not None:
                 sample_weight = check_sample_weight(sample_weight, y.shape[0])
             scorer = self._scorer(classes)
-            if _routing_enabled():
-                routed = process_routing(
-                    self, "fit", sample_weight=sample_weight, **params
-                )
-                split_params, score_params = routed.splitter.split, routed.scorer.score
-            else:
-                split_params = {} if groups is None else {"groups": groups}
-                score_params = {}
-                if sample_weight is not None and accepts_sample_weight(scorer):
-                    score_params["sample_weight"] = sample_weight
+            split_params, score_params = routed_params(
+                self, "fit", scorer, sample_weight, params
+            )
             l1_ratios = self._check_l1_ratios()
             Cs = self._path(X, y_index, classes, sample_weight, l1_ratios)
             folds = split(self.cv, X, y, y_index, classes, split_params)
@@ -303,17 +288,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 for train, test in folds
             )
             self._set_path_attributes(spec, paths)
-            i, j = np.unravel_index(self.scores_.mean(axis=0).argmax(), Cs.shape)
-            self.C_, self.l1_ratio_ = float(Cs[i, j]), float(l1_ratios[j])
-            if self.refit:
-                final = SoftmaxRegression(
-                    C=self.C_, l1_ratio=self.l1_ratio_, **spec.params
-                )
-                final.fit(X, y, sample_weight=sample_weight)
-                self.coef_, self.intercept_ = final.coef_, final.intercept_
-            else:
-                present = np.stack([path.present for path in paths])
-                self._set_mean_of_folds(self.coefs_paths_[:, i, j], present)
+            self._set_final_model(spec, paths, X, y, sample_weight)
         n_failed = sum(int((~path.converged).sum()) for path in paths)
         if n_failed:
             warnings.warn(
@@ -324,6 +299,19 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _set_final_model(self, spec: PathSpec, paths: list, X, y, sample_weight):
+        """``C_``, ``l1_ratio_`` of the best mean score; the refit or the mean."""
+        Cs, l1_ratios = spec.Cs, spec.l1_ratios
+        i, j = np.unravel_index(self.scores_.mean(axis=0).argmax(), Cs.shape)
+        self.C_, self.l1_ratio_ = float(Cs[i, j]), float(l1_ratios[j])
+        if self.refit:
+            final = SoftmaxRegression(C=self.C_, l1_ratio=self.l1_ratio_, **spec.params)
+            final.fit(X, y, sample_weight=sample_weight)
+            self.coef_, self.intercept_ = final.coef_, final.intercept_
+        else:
+            present = np.stack([path.present for path in paths])
+            self._set_mean_of_folds(self.coefs_paths_[:, i, j], present)
 
     def _scorer(self, classes: np.ndarray | None):
         if self.scoring is None:
@@ -343,20 +331,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         routing : sklearn.utils.metadata_routing.MetadataRouter
             The routing of this estimator.
         """
-        return (
-            MetadataRouter(owner=type(self).__name__)
-            .add_self_request(self)
-            .add(
-                splitter=self.cv,
-                method_mapping=MethodMapping().add(caller="fit", callee="split"),
-            )
-            .add(
-                scorer=self._scorer(None),
-                method_mapping=MethodMapping()
-                .add(caller="fit", callee="score")
-                .add(caller="score", callee="score"),
-            )
-        )
+        return metadata_router(self, self._scorer(None))
 
     def _check_l1_ratios(self) -> np.ndarray:
         if self.l1_ratios is None:
@@ -434,16 +409,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         -------
         score : float
         """
-        _raise_for_params(score_params, self, "score")
         check_is_fitted(self)
         scorer = self._scorer(self.classes_)
-        if _routing_enabled():
-            routed = process_routing(
-                self, "score", sample_weight=sample_weight, **score_params
-            )
-            kwargs = routed.scorer.score
-        else:
-            kwargs = {}
-            if sample_weight is not None and accepts_sample_weight(scorer):
-                kwargs["sample_weight"] = sample_weight
+        _, kwargs = routed_params(self, "score", scorer, sample_weight, score_params)
         return float(scorer(self, X, y, **kwargs))
