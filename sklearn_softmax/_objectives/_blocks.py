@@ -1,45 +1,29 @@
-"""Blocks of samples: views of ``X``, their products, and the thread budget.
+"""Blocks of samples: views of ``X`` and their products.
 
 The helpers of :mod:`._objective` (and of the objectives of the optional
 edges): how ``X`` (``M × N``, features by samples) is cut into column blocks
-that share its memory, the two products every block needs, the cores
-available and the BLAS libraries loaded, the protocol of a
+that share its memory, the two products every block needs, the protocol of a
 Hessian-vector product that also gives the Hessian's diagonal, and a block's
 whole Hessian (for the out-of-core Newton steps of ``partial_fit``).
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Callable
 from typing import Protocol, cast
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import ThreadpoolController
 
 from .._core import _logits
 from .._core._kernel import softmax_columns
+from ._threads import available_cpus
 
 # Bytes of X per block: large enough that the per-block numpy overhead is
 # small, small enough that the block stays in cache between the two products
 # (measured: docs/performance.rst, "Measured design choices", "Block size").
 _BLOCK_BYTES = 8 * 2**20
 _MIN_BLOCK = 256
-
-
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    """The BLAS libraries loaded in this process (looked up once)."""
-    return ThreadpoolController()
 
 
 def _balanced_block_size(n_samples: int, block_size: int) -> int:
@@ -52,7 +36,7 @@ def _balanced_block_size(n_samples: int, block_size: int) -> int:
     n_blocks = -(-n_samples // max(block_size, 1))
     if n_blocks <= 1:
         return max(n_samples, 1)
-    cpus = _available_cpus()
+    cpus = available_cpus()
     n_blocks = -(-n_blocks // cpus) * cpus
     return -(-n_samples // n_blocks)
 

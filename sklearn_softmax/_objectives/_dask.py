@@ -46,9 +46,10 @@ import dask
 import numpy as np
 from dask.delayed import Delayed, delayed
 
-from ._blocks import HessianProduct, _blas_controller, with_diagonal
+from ._blocks import HessianProduct, with_diagonal
 from ._layout import ParameterLayout
 from ._numpy import SoftmaxObjective
+from ._threads import CORES
 
 #: Partial sums added per task of the reduction tree.
 FAN_IN = 8
@@ -204,7 +205,7 @@ class DaskSoftmaxObjective(ParameterLayout):
         products share the cores instead of each spinning BLAS threads. The
         workers of a cluster run one task per thread already.
         """
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with CORES.fit():
             yield self
 
     def _broadcast(self, theta: np.ndarray) -> Delayed:

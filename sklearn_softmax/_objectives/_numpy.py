@@ -49,9 +49,7 @@ from ._blocks import (
     _BLOCK_BYTES,
     _MIN_BLOCK,
     HessianProduct,
-    _available_cpus,
     _balanced_block_size,
-    _blas_controller,
     _column_block,
     _squared,
     _XDt,
@@ -60,6 +58,7 @@ from ._blocks import (
 )
 from ._layout import ParameterLayout, normalised_weights
 from ._samples import SampleAccess
+from ._threads import CORES, available_cpus
 
 
 class SoftmaxObjective(SampleAccess, ParameterLayout):
@@ -134,11 +133,12 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         blocks, so a problem of a single block (a few MiB of ``X``) runs
         serially. Either way BLAS is limited to one thread, which avoids the
         start-up and spinning costs that make multi-threaded BLAS far slower on
-        small products, and lets the threads here share the cores.
+        small products, and lets the threads here share the cores; fits
+        running at once share them too (:class:`._blocks.CoreBudget`).
         """
         if n_threads is None:
-            n_threads = min(_available_cpus(), len(self.blocks))
-        with _blas_controller().limit(limits=1, user_api="blas"):
+            n_threads = min(available_cpus(), len(self.blocks))
+        with CORES.fit():
             if n_threads <= 1:
                 yield self
                 return
@@ -183,11 +183,11 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         """
         args = zip(self.blocks, *arrays, strict=True)
         if self._pool is None:
-            yield from (kernel(*a) for a in args)
+            yield from (CORES.run(kernel, *a) for a in args)
             return
         pending: deque = deque()
         for a in args:
-            pending.append(self._pool.submit(kernel, *a))
+            pending.append(self._pool.submit(CORES.run, kernel, *a))
             if len(pending) > self._n_threads:
                 yield pending.popleft().result()
         while pending:
