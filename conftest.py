@@ -5,8 +5,9 @@ from importlib.util import find_spec
 _EXTRAS = {
     "sklearn_softmax/_onnx.py": ["skl2onnx"],
     "sklearn_softmax/onnx.py": ["skl2onnx", "onnxruntime"],
-    "sklearn_softmax/_dask.py": ["dask"],
-    "sklearn_softmax/_dask_objective.py": ["dask"],
+    "sklearn_softmax/_backends/_dask.py": ["dask"],
+    "sklearn_softmax/_objectives/_dask.py": ["dask"],
+    "sklearn_softmax/_solvers/_stream.py": ["dask"],
 }
 
 collect_ignore = [
