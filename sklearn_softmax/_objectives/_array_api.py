@@ -1,8 +1,8 @@
-r"""The objective of :mod:`._objective` evaluated on an array-API device.
+r"""The objective of :mod:`._numpy` evaluated on an array-API device.
 
 Conventions
 -----------
-The same math, layout and interface as :class:`._objective.SoftmaxObjective`
+The same math, layout and interface as :class:`._numpy.SoftmaxObjective`
 (read its conventions): ``X`` of shape ``(M, N)``, the flat ``θ`` holding
 ``W`` of shape ``(M + 1, K)`` (intercept last) or ``(M, K)``, the value the
 weighted *mean* cross-entropy ``f(θ) = Σ_n ŝ_n ℓ_n``. What differs is where
@@ -196,7 +196,7 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         """``f(θ)``, its gradient and a Hessian-vector product at ``θ``.
 
         The probabilities ``S`` stay on the device; each product costs two
-        products with ``X`` (see :mod:`._objective` for the formula).
+        products with ``X`` (see :mod:`._numpy` for the formula).
         """
         xp, s = self.xp, self._s
         f, S = self._loss_and_proba(self.logits(self.to_device(theta)), self._Y, s)

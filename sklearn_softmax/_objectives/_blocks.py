@@ -1,6 +1,6 @@
 """Blocks of samples: views of ``X`` and their products.
 
-The helpers of :mod:`._objective` (and of the objectives of the optional
+The helpers of :mod:`._numpy` (and of the objectives of the optional
 edges): how ``X`` (``M × N``, features by samples) is cut into column blocks
 that share its memory, the two products every block needs, the protocol of a
 Hessian-vector product that also gives the Hessian's diagonal, and a block's

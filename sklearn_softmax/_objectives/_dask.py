@@ -2,7 +2,7 @@ r"""The objective of a fit on a dask array: each chunk evaluated where it lives.
 
 Conventions
 -----------
-As in :mod:`._objective` (``θ`` flat, ``W`` of shape ``(M + 1, K)`` with the
+As in :mod:`._numpy` (``θ`` flat, ``W`` of shape ``(M + 1, K)`` with the
 intercept last), over samples held as the row chunks ``b`` of a dask array:
 each :class:`Chunk` is its rows ``X_b`` (``N_b × M``, all the features), its
 class indices ``y_b`` and combined weights ``s_b`` (sample weight times class
@@ -11,7 +11,7 @@ from their graph on each use.
 
 Every evaluation is one small graph: ``θ`` as one key (sent once to each
 worker that needs it), one task per chunk that builds an in-memory
-:class:`._objective.SoftmaxObjective` on the view ``X_bᵀ`` (the same code as
+:class:`._numpy.SoftmaxObjective` on the view ``X_bᵀ`` (the same code as
 in memory) and scales its result by ``r_b = Σ s_b / Σ s`` (it normalises by
 its own ``Σ s_b``), so that
 
@@ -160,12 +160,12 @@ def tree_sum(tasks: list[Delayed]) -> Delayed:
 
 
 class DaskSoftmaxObjective(ParameterLayout):
-    """:class:`._objective.SoftmaxObjective`'s interface over dask chunks.
+    """:class:`._numpy.SoftmaxObjective`'s interface over dask chunks.
 
     Parameters
     ----------
     X : dask.array.Array of shape (N, M)
-        The data (read only by solvers that test it for sparsity).
+        The data, for its shape and dtype (no solver reads it).
     chunks : list of Chunk
         The row chunks with a positive weight.
     n_classes : int
