@@ -155,8 +155,11 @@ class SAGAEpochs:
         batches = [np.sort(order[a : a + b]) for a in range(0, n, b)]
         positions = np.concatenate(batches)
         perm = terms.positions(positions)
-        # The table in this epoch's order: each batch is a slice of it.
+        # The table in this epoch's order: each batch is a slice of it. The
+        # table in the samples' order is let go meanwhile: one table (K × n)
+        # during the epoch, two only while one is copied into the other.
         T, g_bar, start = xp.take(self.table, perm, axis=1), self.g_bar, 0
+        self.table = None
         for size in [batch.shape[0] for batch in batches]:
             stop = start + size
             batch = terms.batch(perm[start:stop])
@@ -170,6 +173,7 @@ class SAGAEpochs:
             start = stop
         back = terms.positions(np.argsort(positions))
         self.table, self.g_bar = xp.take(T, back, axis=1), g_bar
+        del T
         return W
 
 
