@@ -7,7 +7,7 @@ classifier on the usual ``(n_samples, n_features)`` data, and
 :class:`SoftmaxRegressionCV` chooses its ``C`` by cross-validation.
 """
 
-from ._core import softmax, softmax_gradient, softmax_loss
+from ._core import log_softmax, softmax, softmax_gradient, softmax_loss
 from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
 
@@ -17,6 +17,7 @@ __all__ = [
     "SoftmaxRegression",
     "SoftmaxRegressionCV",
     "__version__",
+    "log_softmax",
     "softmax",
     "softmax_gradient",
     "softmax_loss",

@@ -200,3 +200,89 @@ def test_kernel_writes_in_place_only_for_numpy_when_allowed(name):
     E, _ = exp_and_sums(L_xp, overwrite=True)
     assert (E is L_xp) == (name == "numpy")
     assert_allclose(to_numpy(E), np.exp(L), rtol=1e-15)
+
+
+# The core's output dtype, its exports and what it refuses.
+
+
+@pytest.mark.parametrize("sparse_X", [False, True])
+def test_float32_loss_is_a_float32_scalar_summed_in_float64(sparse_X):
+    # Independent reference: the same float32 numbers, everything in float64
+    # (scipy's log_softmax); the float32 result is within one rounding of it.
+    rng = np.random.default_rng(7)
+    M_, N_, K_ = 20, 200_000, 10
+    W = rng.standard_normal((M_, K_)).astype(np.float32)
+    X = rng.standard_normal((M_, N_)).astype(np.float32)
+    y = rng.integers(K_, size=N_)
+    Y = np.eye(K_, dtype=np.float32)[:, y]
+    W64, X64 = W.astype(np.float64), X.astype(np.float64)
+    reference = -scipy_log_softmax(W64.T @ X64, axis=0)[y, np.arange(N_)].sum()
+    E = softmax_loss(W, sp.csr_array(X) if sparse_X else X, Y)
+    assert type(E) is np.float32  # what np.float32 arrays' .sum() returns
+    assert abs(float(E) - reference) <= np.spacing(np.float32(reference))
+    E64 = softmax_loss(W64, X64, Y)
+    assert type(E64) is np.float64
+    assert E64 == pytest.approx(reference, rel=1e-12)
+
+
+def test_log_softmax_is_exported():
+    import sklearn_softmax
+    from sklearn_softmax import _core
+
+    assert "log_softmax" in sklearn_softmax.__all__
+    assert sklearn_softmax.log_softmax is _core.log_softmax
+    Z = np.random.default_rng(2).normal(scale=30, size=(K, N))
+    assert_allclose(sklearn_softmax.log_softmax(Z), scipy_log_softmax(Z, axis=0))
+
+
+@pytest.mark.parametrize(
+    "container",
+    [sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array, sp.coo_array],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sparse_Y_gives_the_dense_results(problem, container, dtype):
+    W, X, Y, y = problem
+    W, X = W.astype(dtype), X.astype(dtype)
+    Ys = container(Y)
+    E = softmax_loss(W, X, Ys)
+    assert type(E) is np.dtype(dtype).type
+    rtol = 1e-6 if dtype == np.float32 else 1e-13
+    S = scipy_softmax(W.astype(np.float64).T @ X.astype(np.float64), axis=0)
+    expected = log_loss(y, S.T, normalize=False, labels=np.arange(K))
+    assert float(E) == pytest.approx(expected, rel=rtol)
+    G = softmax_gradient(W, X, Ys)
+    assert isinstance(G, np.ndarray) and G.dtype == dtype
+    assert_allclose(G, X.astype(np.float64) @ (S - Y).T, rtol=rtol, atol=rtol)
+    # sparse X and sparse Y together
+    assert_allclose(softmax_gradient(W, sp.csr_array(X), Ys), G, rtol=rtol, atol=rtol)
+
+
+def test_sparse_Y_with_duplicate_entries_is_summed(problem):
+    # COO may hold an entry twice; scipy's meaning is their sum.
+    W, X, Y, _ = problem
+    rows, cols = np.nonzero(Y)
+    rows, cols = np.concatenate([rows, rows]), np.concatenate([cols, cols])
+    Ys = sp.coo_array((np.full(rows.size, 0.5), (rows, cols)), shape=Y.shape)
+    assert softmax_loss(W, X, Ys) == pytest.approx(softmax_loss(W, X, Y), rel=1e-13)
+    assert_allclose(softmax_gradient(W, X, Ys), softmax_gradient(W, X, Y), rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["W", "X", "Y"])
+@pytest.mark.parametrize("function", [softmax_loss, softmax_gradient])
+def test_complex_input_is_refused(problem, function, name):
+    arrays = dict(zip("WXY", problem[:3], strict=True))
+    arrays[name] = arrays[name] + 1e-3j
+    with pytest.raises(ValueError, match=f"Complex data not supported: {name} "):
+        function(arrays["W"], arrays["X"], arrays["Y"])
+
+
+def test_complex_sparse_X_is_refused(problem):
+    W, X, Y, _ = problem
+    with pytest.raises(ValueError, match="Complex data not supported: X "):
+        softmax_loss(W, sp.csr_array(X.astype(np.complex128)), Y)
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_complex_logits_are_refused(function):
+    with pytest.raises(ValueError, match="Complex data not supported: Z "):
+        function(np.array([[1.0 + 1j], [0.0]]))
