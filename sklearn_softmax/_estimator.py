@@ -95,8 +95,10 @@ class SoftmaxRegression(
     max_iter : int, default=100
         Maximum number of solver iterations (epochs for ``solver="sgd"``).
     class_weight : dict or "balanced", default=None
-        Weights per class, multiplied into ``sample_weight``. ``"balanced"``
-        uses ``n_samples / (n_classes * np.bincount(y))``.
+        Weights per class, multiplied into ``sample_weight``; finite and
+        non-negative. ``"balanced"`` uses ``Σ w / (n_classes · Σ_{y=k} w)``
+        for class ``k``, ``w`` the sample weights: the weighted class counts
+        (``n_samples / (n_classes * np.bincount(y))`` without them).
     warm_start : bool, default=False
         Start ``fit`` from the previous fit's ``coef_`` and ``intercept_``
         when the number of features is unchanged and the new classes include

@@ -47,7 +47,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from ._backends._array_api import numpy_only
-from ._backends._inputs import combined_weights
+from ._backends._inputs import (
+    check_sample_weight,
+    check_weight_total,
+    per_class_weights,
+)
 from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
@@ -170,6 +174,16 @@ class PartialFitMixin:
         self : SoftmaxRegression
             The updated estimator.
 
+        Notes
+        -----
+        With ``class_weight="balanced"``, each call weighs its rows with
+        ``Σ w / (n_classes · Σ_{y=k} w)`` (``w`` the sample weights) from
+        the weighted class counts of the stream so far, this chunk included,
+        and ``n_classes`` from ``classes``: an estimate of the stream's
+        balanced weights that settles as the stream grows (early chunks are
+        weighed by the classes seen so far). After :meth:`fit`, the counts
+        start again with the first ``partial_fit``.
+
         Examples
         --------
         >>> import numpy as np
@@ -189,14 +203,6 @@ class PartialFitMixin:
         """
         first_call = not hasattr(self, "classes_")
         with _restore_on_error(self):
-            if isinstance(self.class_weight, str):
-                raise ValueError(
-                    "class_weight='balanced' is not supported by partial_fit: a "
-                    "chunk's class counts are not the stream's. Compute weights "
-                    "from a large enough sample of the labels with "
-                    "sklearn.utils.class_weight.compute_class_weight('balanced', "
-                    "classes=classes, y=y_sample) and pass them as a dict."
-                )
             all_classes = check_partial_fit_classes(self, classes)
             X, y = validate_data(
                 self,
@@ -208,7 +214,7 @@ class PartialFitMixin:
             )
             check_classification_targets(y)
             y_index = label_indices(y, all_classes)
-            s = combined_weights(sample_weight, self.class_weight, all_classes, y_index)
+            s, class_totals = self._stream_weights(sample_weight, all_classes, y_index)
             K = all_classes.shape[0]
             objective = SoftmaxObjective(X.T, y_index, K, s, self.fit_intercept)
             solver = self._online_solver()
@@ -221,8 +227,29 @@ class PartialFitMixin:
             self.loss_curve_ = list(state.losses)
             self.converged_ = False
             self._online_state = state
+            self._class_weight_totals = class_totals
             self.__dict__.pop("_partial_fit_start", None)  # now in the state
         return self
+
+    def _stream_weights(self, sample_weight, classes, y_index):
+        """``s`` of the chunk, and the stream's weighted class counts with it.
+
+        ``"balanced"`` weighs the chunk's rows by
+        :func:`._backends._inputs.balanced_class_weights` of the sums of the
+        sample weights per class over the stream so far, this chunk included
+        (kept in ``_class_weight_totals`` beside the online state; a stream
+        started by :meth:`fit` counts from its first ``partial_fit``).
+        """
+        w = check_sample_weight(sample_weight, y_index.shape[0])
+        totals = np.bincount(y_index, weights=w, minlength=classes.shape[0])
+        previous = getattr(self, "_class_weight_totals", None)
+        if "_online_state" in vars(self) and previous is not None:  # goes on
+            totals = totals + previous
+        if self.class_weight is None:
+            return w, totals
+        s = w * per_class_weights(self.class_weight, classes, totals)[y_index]
+        check_weight_total(s.sum(), self.class_weight)
+        return s, totals
 
     def _state(self, solver) -> OnlineState | NewtonState | None:
         """The state to continue from, for ``solver``; ``None`` on a first call.

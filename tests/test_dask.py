@@ -99,6 +99,8 @@ def test_fista_equals_the_in_memory_fit(client, data, l1_ratio):
         ("gd", "dict"),
         ("lbfgs", "balanced"),
         ("newton-cg", "balanced"),
+        ("lbfgs", "balanced and sample"),
+        ("newton-cg", "balanced and sample"),
     ],
 )
 def test_weighted_fit_equals_the_in_memory_fit(client, data, solver, weighting):
@@ -108,12 +110,28 @@ def test_weighted_fit_equals_the_in_memory_fit(client, data, solver, weighting):
     chunks = (37, 40, 40, X.shape[0] - 117)
     params = {"solver": solver}
     sample_weight = None
-    if weighting == "sample":
+    if weighting.endswith("sample"):
         sample_weight = np.random.default_rng(0).uniform(0, 3, y.shape[0])
         sample_weight[:37] = 0  # a chunk without weight
-    else:
-        params["class_weight"] = {0: 2.0, 2: 0.5} if weighting == "dict" else weighting
+    if weighting == "dict":
+        params["class_weight"] = {0: 2.0, 2: 0.5}
+    elif weighting.startswith("balanced"):  # from the weighted class counts
+        params["class_weight"] = "balanced"
     assert_same_fit(*fit_both(X, y, chunks, sample_weight, **params))
+
+
+def test_balanced_weights_come_from_the_weighted_class_counts(client, data):
+    X, y = data
+    w = np.random.default_rng(2).uniform(0, 3, y.shape[0])
+    w[y == 2] *= 0.2  # the weighted shares differ from the row shares
+    per_class = w.sum() / (3 * np.array([w[y == k].sum() for k in range(3)]))
+    params = {"solver": "newton-cg", "tol": 1e-10, "max_iter": 300}
+    expected = SoftmaxRegression(**params).fit(X, y, sample_weight=w * per_class[y])
+    model = SoftmaxRegression(class_weight="balanced", **params).fit(
+        da.from_array(X, chunks=(37, 6)), y, sample_weight=w
+    )
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-8)
+    assert_allclose(model.intercept_, expected.intercept_, rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cg"])
@@ -239,6 +257,10 @@ def test_default_threaded_scheduler(data):
         ("short y", "inconsistent numbers of samples"),
         ("one class", "at least 2 classes"),
         ("early stopping", "early_stopping=True is not supported"),
+        *(
+            (f"class weight {value}", f"non-negative.*got {value} for class 1")
+            for value in (-0.5, np.nan, np.inf)
+        ),
     ],
 )
 def test_bad_input_raises_and_leaves_the_model_unfitted(client, data, change, message):
@@ -257,6 +279,8 @@ def test_bad_input_raises_and_leaves_the_model_unfitted(client, data, change, me
         y = y[:-1]
     elif change == "one class":
         y[:] = 1
+    elif change.startswith("class weight"):
+        params["class_weight"] = {0: 1.0, 1: float(change.split()[-1]), 2: 2.0}
     else:
         params["early_stopping"] = True
     model = SoftmaxRegression(**params)

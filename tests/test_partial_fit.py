@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits, load_iris
+from sklearn.datasets import load_digits
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -91,10 +91,61 @@ def test_wrong_number_of_features_raises(iris):
         model.partial_fit(X[:, :3], y)
 
 
-def test_balanced_class_weight_is_refused():
-    X, y = load_iris(return_X_y=True)
-    with pytest.raises(ValueError, match="class_weight='balanced' is not supported"):
-        SoftmaxRegression(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+def _balanced_by_hand(w, y, totals, K):
+    """Each row's ``w`` times ``Σ w / (K Σ_{y=k} w)`` of the running totals."""
+    totals += np.bincount(y, weights=w, minlength=K)  # summed in fit's order
+    per_class = np.zeros(K)
+    seen = totals > 0
+    per_class[seen] = totals.sum() / (K * totals[seen])
+    return w * per_class[y]
+
+
+@pytest.mark.parametrize("learning_rate", ["adagrad", "newton"])
+def test_balanced_weights_come_from_the_stream_so_far(iris, learning_rate):
+    X, y = iris
+    keep = (y != 2) | (np.arange(len(y)) % 4 == 0)  # unbalanced
+    X, y = X[keep], y[keep]
+    w = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+    order = np.random.default_rng(1).permutation(len(y))
+    # The first chunk lacks class 2: K stays 3, from classes.
+    first = order[y[order] != 2][:20]
+    rest = np.setdiff1d(order, first)
+    parts = [first, *np.array_split(rest, 3)]
+    params = {"learning_rate": learning_rate, "batch_size": 16}
+    balanced = SoftmaxRegression(class_weight="balanced", **params)
+    by_hand = SoftmaxRegression(**params)
+    totals = np.zeros(3)
+    for rows in parts:
+        balanced.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=w[rows])
+        s = _balanced_by_hand(w[rows], y[rows], totals, 3)
+        by_hand.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=s)
+        assert_allclose(balanced.coef_, by_hand.coef_, rtol=1e-12, atol=1e-14)
+        assert_allclose(balanced.intercept_, by_hand.intercept_, rtol=1e-12)
+    # After the whole stream, the weights are fit's balanced weights.
+    assert_allclose(totals, [w[y == k].sum() for k in range(3)])
+
+
+def test_balanced_counts_start_again_after_fit(iris):
+    X, y = iris
+    model = SoftmaxRegression(class_weight="balanced")
+    model.partial_fit(X[y != 2], y[y != 2], classes=[0, 1, 2])
+    model.fit(X, y)
+    model.partial_fit(X[:30], y[:30])  # class 0 only: weight Σ w / (3 · 30)
+    expected = SoftmaxRegression().fit(X, y)
+    expected.partial_fit(X[:30], y[:30], sample_weight=np.full(30, 1 / 3))
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-12, atol=1e-14)
+
+
+def test_balanced_call_that_raises_keeps_the_counts(iris):
+    X, y = iris
+    model = SoftmaxRegression(class_weight="balanced")
+    model.partial_fit(X[:60], y[:60], classes=[0, 1, 2])
+    before = deep_state(model)
+    bad = y[60:90].copy()
+    bad[-1] = 7
+    with pytest.raises(ValueError, match=r"\[7\]"):
+        model.partial_fit(X[60:90], bad)
+    assert_same_state(before, model.__dict__)
 
 
 def test_dict_class_weight_equals_the_equivalent_sample_weight(iris):

@@ -3,13 +3,17 @@
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_array_equal
+import sklearn
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.fixes import parse_version
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
 from sklearn_softmax._solvers import SOLVERS
 
 SOLVER_NAMES = sorted(SOLVERS)
@@ -146,6 +150,19 @@ FIT_CASES = {
         ValueError,
         "sample_weight.*zero",
     ),
+    **{
+        f"{kind}_class_weight": (
+            lambda X, y, value=value: (
+                {"class_weight": {0: 1.0, 1: value, 2: 2.0}},
+                X,
+                y,
+                None,
+            ),
+            ValueError,
+            r"class_weight must be finite and non-negative.* class 1\b",
+        )
+        for kind, value in [("negative", -0.5), ("nan", np.nan), ("inf", np.inf)]
+    },
     "zero_class_weight": (
         lambda X, y: ({"class_weight": {0: 0.0, 1: 0.0, 2: 0.0}}, X, y, None),
         ValueError,
@@ -388,3 +405,85 @@ def test_X_is_not_modified(iris):
     X.flags.writeable = False
     SoftmaxRegression().fit(X, y).predict_proba(X)
     assert_array_equal(X, original)
+
+
+# --------------------------------------------------------------------------
+# Class weights
+# --------------------------------------------------------------------------
+
+
+SKLEARN_WEIGHTED_BALANCED = parse_version(sklearn.__version__) >= parse_version("1.9")
+
+
+def _unbalanced(iris):
+    X, y = iris
+    keep = (y != 2) | (np.arange(len(y)) % 4 == 0)  # class 2: 13 rows of 50
+    return X[keep], y[keep]
+
+
+def _tight(**params):
+    return SoftmaxRegression(solver="newton-cg", tol=1e-10, max_iter=500, **params)
+
+
+@pytest.mark.parametrize("kind", ["fit", "partial_fit", "cv"])
+@pytest.mark.parametrize("value", [-0.5, np.nan, np.inf])
+def test_bad_class_weight_is_refused_like_a_bad_sample_weight(iris, kind, value):
+    X, y = iris
+    class_weight = {0: 1.0, 1: value, 2: 2.0}
+    match = rf"class_weight must be finite and non-negative.*got {value!r} for class 1"
+    with pytest.raises(ValueError, match=match):
+        if kind == "fit":
+            SoftmaxRegression(class_weight=class_weight).fit(X, y)
+        elif kind == "partial_fit":
+            SoftmaxRegression(class_weight=class_weight).partial_fit(
+                X, y, classes=[0, 1, 2]
+            )
+        else:
+            SoftmaxRegressionCV(Cs=[0.1, 1.0], cv=3, class_weight=class_weight).fit(
+                X, y
+            )
+
+
+def test_balanced_weights_are_the_weighted_class_counts(iris):
+    # scikit-learn's rule, Σ s / (K Σ_{y=k} s), written out here: the fit
+    # equals the fit with the product as sample weights.
+    X, y = _unbalanced(iris)
+    w = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+    per_class = w.sum() / (3 * np.array([w[y == k].sum() for k in range(3)]))
+    if SKLEARN_WEIGHTED_BALANCED:
+        assert_allclose(
+            compute_class_weight(
+                "balanced", classes=np.arange(3), y=y, sample_weight=w
+            ),
+            per_class,
+        )
+    balanced = _tight(class_weight="balanced").fit(X, y, sample_weight=w)
+    product = _tight().fit(X, y, sample_weight=w * per_class[y])
+    assert_allclose(balanced.coef_, product.coef_, rtol=1e-6, atol=1e-8)
+    assert_allclose(balanced.intercept_, product.intercept_, rtol=1e-6, atol=1e-8)
+
+
+def test_balanced_with_integer_weights_equals_repeated_rows(iris):
+    X, y = _unbalanced(iris)
+    w = np.random.default_rng(1).integers(0, 4, len(y))
+    weighted = _tight(class_weight="balanced").fit(X, y, sample_weight=w)
+    rows = np.repeat(np.arange(len(y)), w)
+    repeated = _tight(class_weight="balanced").fit(X[rows], y[rows])
+    assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-7, atol=1e-9)
+    assert_allclose(weighted.intercept_, repeated.intercept_, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.skipif(
+    not SKLEARN_WEIGHTED_BALANCED, reason="balanced from weighted counts: sklearn 1.9"
+)
+def test_balanced_with_sample_weight_equals_logistic_regression(iris):
+    # 3 classes and the same C: the same objective as LogisticRegression's.
+    X, y = _unbalanced(iris)
+    w = np.random.default_rng(1).integers(0, 4, len(y))
+    weighted = _tight(class_weight="balanced").fit(X, y, sample_weight=w)
+    reference = LogisticRegression(
+        class_weight="balanced", tol=1e-12, max_iter=10_000
+    ).fit(X, y, sample_weight=w)
+    assert_allclose(
+        weighted.predict_proba(X), reference.predict_proba(X), rtol=1e-5, atol=1e-7
+    )

@@ -40,13 +40,17 @@ import dask
 import dask.array as da
 import numpy as np
 from dask.delayed import delayed
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .._objectives._dask import Chunk, DaskSoftmaxObjective
 from ._base import Backend, FitData
-from ._inputs import NEGATIVE_WEIGHTS, check_weight_total, encode_labels
+from ._inputs import (
+    NEGATIVE_WEIGHTS,
+    check_weight_total,
+    encode_labels,
+    per_class_weights,
+)
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
 PERSIST_SHARE = 0.5
@@ -165,13 +169,15 @@ def _per_class(summaries, classes: np.ndarray, key: str) -> np.ndarray:
     return table
 
 
-def _class_weights(class_weight, classes: np.ndarray, counts: np.ndarray):
-    """``class_weight`` per class; ``"balanced"`` from the counts, as in memory."""
+def _class_weights(class_weight, classes: np.ndarray, class_totals: np.ndarray):
+    """``class_weight`` per class; ``"balanced"`` from the weighted counts.
+
+    ``class_totals`` are the chunks' sums of the sample weights per class,
+    so the weights are those of the same rows in memory.
+    """
     if class_weight is None:
         return np.ones(classes.shape[0])
-    if isinstance(class_weight, str):  # "balanced": N / (K · count)
-        return counts.sum() / (classes.shape[0] * counts)
-    return compute_class_weight(class_weight, classes=classes, y=classes)
+    return per_class_weights(class_weight, classes, class_totals)
 
 
 def _encode(y_b, classes):
@@ -199,9 +205,9 @@ def _objective(estimator, X, y, sample_weight):
     classes = np.unique(np.concatenate([s["labels"] for s in summaries]))
     check_classification_targets(classes)
     classes = encode_labels(classes)[0]
-    counts = _per_class(summaries, classes, "counts").sum(axis=0)
-    class_weights = _class_weights(estimator.class_weight, classes, counts)
-    weights = _per_class(summaries, classes, "weights") * class_weights
+    weights = _per_class(summaries, classes, "weights")
+    class_weights = _class_weights(estimator.class_weight, classes, weights.sum(axis=0))
+    weights = weights * class_weights
     total = weights.sum()
     check_weight_total(total, estimator.class_weight)
     y_index = [delayed(_encode, pure=True)(y_b, classes) for y_b in ys]

@@ -76,20 +76,76 @@ def check_weight_total(total: float, class_weight=None) -> None:
         raise ValueError(f"{culprit} sums to zero: there is nothing to fit.")
 
 
+def balanced_class_weights(class_totals: np.ndarray) -> np.ndarray:
+    """``"balanced"`` class weights from the weighted class counts.
+
+    ``Σ w / (K · Σ_{y=k} w)`` for each class ``k`` of the ``K`` in
+    ``class_totals`` (``Σ_{y=k} w``, the sum of the sample weights ``w`` of
+    each class), as in scikit-learn 1.9: with integer sample weights, the
+    same weights as the repeated rows. A class of zero total weight (absent
+    so far, or all its rows of weight zero) gets weight zero: it has no rows
+    to weigh.
+    """
+    class_totals = np.asarray(class_totals, dtype=np.float64)
+    present = class_totals > 0
+    weights = np.zeros_like(class_totals)
+    weights[present] = class_totals.sum() / (
+        class_totals.shape[0] * class_totals[present]
+    )
+    return weights
+
+
+def check_class_weight(class_weight, classes: np.ndarray) -> np.ndarray:
+    """``class_weight`` per class of ``classes``: ``None`` or a dict (not balanced).
+
+    Labels not in the dict get weight one.
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative, NaN or infinite, naming the class.
+    """
+    per_class = compute_class_weight(class_weight, classes=classes, y=classes)
+    per_class = np.asarray(per_class, dtype=np.float64)
+    bad = ~(np.isfinite(per_class) & (per_class >= 0))
+    if np.any(bad):
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"class_weight must be finite and non-negative, as sample weights "
+            f"are; got {per_class[k].item()!r} for class "
+            f"{classes[k].item()!r}."
+        )
+    return per_class
+
+
+def per_class_weights(
+    class_weight, classes: np.ndarray, class_totals: np.ndarray
+) -> np.ndarray:
+    """The weight of each class: ``None``, a dict, or ``"balanced"``.
+
+    ``class_totals`` are the weighted class counts (``Σ_{y=k} w``), used by
+    ``"balanced"`` only.
+    """
+    if isinstance(class_weight, str):  # "balanced"
+        return balanced_class_weights(class_totals)
+    return check_class_weight(class_weight, classes)
+
+
 def combined_weights(
     sample_weight, class_weight, classes: np.ndarray, y_index: np.ndarray
 ) -> np.ndarray:
     """``s_n``: sample weight times class weight, of shape ``(n_samples,)``.
 
-    ``class_weight`` is ``None``, ``"balanced"`` (``n_samples / (n_classes ·
-    count)``, from the unweighted counts as in scikit-learn) or a dict from
-    label to weight (labels not in it get weight one).
+    ``class_weight`` is ``None``, ``"balanced"`` (``Σ w / (n_classes ·
+    Σ_{y=k} w)``, ``w`` the sample weights: from the weighted class counts,
+    as in scikit-learn 1.9) or
+    a dict from label to weight (labels not in it get weight one).
     """
     s = check_sample_weight(sample_weight, y_index.shape[0])
     if class_weight is None:
         return s
-    per_class = compute_class_weight(class_weight, classes=classes, y=classes[y_index])
-    s = s * per_class[y_index]
+    totals = np.bincount(y_index, weights=s, minlength=classes.shape[0])
+    s = s * per_class_weights(class_weight, classes, totals)[y_index]
     check_weight_total(s.sum(), class_weight)
     return s
 
