@@ -7,7 +7,10 @@ the ones autosummary writes for ``docs/api.rst``:
 ``generated/sklearn_softmax.<Name>.html`` under the documentation's root.
 """
 
-#: The documentation site's root, the one place that names it.
+#: The documentation site's root, the one place that names it: the address
+#: the site will have on Read the Docs under the distribution's name. No site
+#: is published there yet; change it here when it is (pyproject's
+#: ``[project.urls]`` waits for the same decision).
 DOCUMENTATION_URL = "https://sklearn-softmax.readthedocs.io/en/stable/"
 
 #: The API page of an estimator, filled in by scikit-learn with the public
