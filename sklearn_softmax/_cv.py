@@ -33,7 +33,7 @@ from ._cv_path import (
 from ._cv_routing import metadata_router, routed_params
 from ._doc_link import DOC_LINK_TEMPLATE
 from ._estimator import SoftmaxRegression, _restore_on_error
-from ._penalties import make_penalty
+from ._penalties import make_penalty, penalty_strength
 from ._predict import SoftmaxPredictMixin
 from ._solvers import get_solver
 
@@ -275,6 +275,9 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             )
             l1_ratios = self._check_l1_ratios()
             Cs = self._path(X, y_index, classes, sample_weight, l1_ratios)
+            # The strongest penalty of the path, on all the data, up front.
+            s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            penalty_strength(Cs.min(), s.sum())
             folds = split(self.cv, X, y, y_index, classes, split_params)
             spec = PathSpec(
                 classes=classes,

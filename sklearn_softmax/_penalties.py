@@ -106,7 +106,36 @@ def make_penalty(C: float, l1_ratio: float, weight_sum: float) -> ElasticNet:
     -------
     penalty : ElasticNet
         With ``alpha = 1 / (C Σ s)``, matching the mean loss of the objective.
+
+    Raises
+    ------
+    ValueError
+        If ``1 / (C Σ s)`` is infinite (see :func:`penalty_strength`).
     """
     if np.isinf(C):
         return ElasticNet(alpha=0.0, l1_ratio=0.0)
-    return ElasticNet(alpha=1.0 / (C * weight_sum), l1_ratio=float(l1_ratio))
+    return ElasticNet(alpha=penalty_strength(C, weight_sum), l1_ratio=float(l1_ratio))
+
+
+def penalty_strength(C: float, weight_sum: float) -> float:
+    """``α = 1 / (C Σ s)``, checked to be finite.
+
+    Computed in Python floats, which round as float64 but never warn: when
+    ``C Σ s`` overflows, ``α`` (below ``1e-308``) is ``0``, no penalty.
+
+    Raises
+    ------
+    ValueError
+        If ``C Σ s`` is so small that ``α`` is infinite (or ``C Σ s`` is 0).
+    """
+    product = float(C) * float(weight_sum)
+    alpha = 1.0 / product if product > 0 else np.inf
+    if not np.isfinite(alpha):
+        raise ValueError(
+            f"C * sum(sample_weight) = {float(C)!r} * {float(weight_sum)!r} = "
+            f"{product!r} is too small: the penalty strength 1 / (C * "
+            f"sum(sample_weight)) is infinite. Use a larger C or rescale the "
+            f"sample weights (multiplying them all by t and dividing C by t "
+            f"leaves the fit unchanged)."
+        )
+    return alpha

@@ -487,3 +487,50 @@ def test_balanced_with_sample_weight_equals_logistic_regression(iris):
     assert_allclose(
         weighted.predict_proba(X), reference.predict_proba(X), rtol=1e-5, atol=1e-7
     )
+
+
+# --------------------------------------------------------------------------
+# Extreme C and sample weights: α = 1 / (C Σ s) out of float64's range
+# --------------------------------------------------------------------------
+
+
+def _fit_kind(kind, X, y, sample_weight=None, **params):
+    if kind == "fit":
+        return SoftmaxRegression(**params).fit(X, y, sample_weight=sample_weight)
+    if kind == "partial_fit":
+        return SoftmaxRegression(**params).partial_fit(
+            X, y, classes=[0, 1, 2], sample_weight=sample_weight
+        )
+    C = params.pop("C", 1.0)
+    return SoftmaxRegressionCV(Cs=[C], cv=3, **params).fit(
+        X, y, sample_weight=sample_weight
+    )
+
+
+@pytest.mark.parametrize("kind", ["fit", "partial_fit", "cv"])
+@pytest.mark.parametrize("solver", SOLVER_NAMES)
+@pytest.mark.parametrize("C, weight", [(5e-324, 1.0), (1.0, 5e-324)])
+def test_infinite_penalty_strength_is_refused(iris, kind, solver, C, weight):
+    # LogisticRegression(C=5e-324) fits on in silence (lbfgs: a meaningless
+    # model); here 1 / (C Σ s) is infinite, which is refused up front.
+    X, y = iris
+    model = SoftmaxRegression(solver=solver, C=C)
+    match = r"C \* sum\(sample_weight\) = .* is too small.*larger C or rescale"
+    with pytest.raises(ValueError, match=match):
+        _fit_kind(kind, X, y, np.full(len(y), weight), solver=solver, C=C)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y, sample_weight=np.full(len(y), weight))
+    assert not any(name in vars(model) for name in FITTED_ATTRIBUTES)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("kind", ["fit", "partial_fit", "cv"])
+@pytest.mark.parametrize("solver", SOLVER_NAMES)
+def test_huge_C_is_no_penalty_without_warnings(iris, kind, solver):
+    # C Σ s overflows: α = 1 / (C Σ s) is below 1e-308, that is 0 (the
+    # suite turns RuntimeWarnings into errors).
+    X, y = iris
+    params = {"solver": solver, "max_iter": 20, "random_state": 0}
+    huge = _fit_kind(kind, X, y, C=1e308, **params)
+    none = _fit_kind(kind, X, y, C=np.inf, **params)
+    assert_allclose(huge.coef_, none.coef_, rtol=1e-12, atol=0)
