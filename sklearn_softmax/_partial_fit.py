@@ -51,6 +51,7 @@ from ._backends._inputs import (
     check_sample_weight,
     check_weight_total,
     per_class_weights,
+    weight_sum,
 )
 from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
@@ -244,11 +245,14 @@ class PartialFitMixin:
         totals = np.bincount(y_index, weights=w, minlength=classes.shape[0])
         previous = getattr(self, "_class_weight_totals", None)
         if "_online_state" in vars(self) and previous is not None:  # goes on
-            totals = totals + previous
+            with np.errstate(over="ignore"):  # an overflow is refused just below
+                totals = totals + previous
+            check_weight_total(weight_sum(totals))  # the stream's, so far
         if self.class_weight is None:
             return w, totals
-        s = w * per_class_weights(self.class_weight, classes, totals)[y_index]
-        check_weight_total(s.sum(), self.class_weight)
+        with np.errstate(over="ignore"):  # an overflow is refused just below
+            s = w * per_class_weights(self.class_weight, classes, totals)[y_index]
+        check_weight_total(weight_sum(s), self.class_weight)
         return s, totals
 
     def _state(self, solver) -> OnlineState | NewtonState | None:

@@ -534,3 +534,36 @@ def test_huge_C_is_no_penalty_without_warnings(iris, kind, solver):
     huge = _fit_kind(kind, X, y, C=1e308, **params)
     none = _fit_kind(kind, X, y, C=np.inf, **params)
     assert_allclose(huge.coef_, none.coef_, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("kind", ["fit", "partial_fit", "cv"])
+@pytest.mark.parametrize("solver", SOLVER_NAMES)
+@pytest.mark.parametrize(
+    "weight, class_weight, culprit",
+    [
+        (1e308, None, "sample_weight"),
+        (1e10, {0: 1e300, 1: 1.0, 2: 1.0}, "sample_weight times class_weight"),
+    ],
+)
+def test_weights_summing_beyond_float64_are_refused(
+    iris, kind, solver, weight, class_weight, culprit
+):
+    # LogisticRegression fits on with overflow warnings and zero
+    # coefficients; the sum is refused, saying how to rescale.
+    X, y = iris
+    sample_weight = np.full(len(y), weight)
+    match = rf"^{culprit} sums to inf.*multiply C by t"
+    with pytest.raises(ValueError, match=match):
+        _fit_kind(kind, X, y, sample_weight, solver=solver, class_weight=class_weight)
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_stream_weights_summing_beyond_float64_are_refused(iris, class_weight):
+    X, y = iris
+    model = SoftmaxRegression(class_weight=class_weight, max_iter=5)
+    sample_weight = np.full(len(y), 1e306)  # Σ = 1.5e308 per call
+    model.partial_fit(X, y, classes=[0, 1, 2], sample_weight=sample_weight)
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match=r"^sample_weight sums to inf"):
+        model.partial_fit(X, y, sample_weight=sample_weight)
+    assert_array_equal(model.coef_, coef)

@@ -50,6 +50,7 @@ from ._inputs import (
     check_weight_total,
     encode_labels,
     per_class_weights,
+    weight_sum,
 )
 
 #: Share of the workers' memory that ``X`` may take to be persisted.
@@ -207,8 +208,9 @@ def _objective(estimator, X, y, sample_weight):
     classes = encode_labels(classes)[0]
     weights = _per_class(summaries, classes, "weights")
     class_weights = _class_weights(estimator.class_weight, classes, weights.sum(axis=0))
-    weights = weights * class_weights
-    total = weights.sum()
+    with np.errstate(over="ignore"):  # an overflow is refused just below
+        weights = weights * class_weights
+    total = weight_sum(weights)
     check_weight_total(total, estimator.class_weight)
     y_index = [delayed(_encode, pure=True)(y_b, classes) for y_b in ys]
     s = [

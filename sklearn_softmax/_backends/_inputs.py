@@ -43,7 +43,7 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     ------
     ValueError
         If the weights are not 1-D of length ``n_samples``, contain NaN, inf
-        or negative values, or sum to zero.
+        or negative values, or sum to zero or beyond float64's range.
     """
     if sample_weight is None:
         return np.ones(n_samples)
@@ -63,17 +63,34 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
         )
     if np.any(sample_weight < 0):
         raise ValueError(NEGATIVE_WEIGHTS)
-    check_weight_total(sample_weight.sum())
+    check_weight_total(weight_sum(sample_weight))
     return sample_weight
 
 
+def weight_sum(weights: np.ndarray) -> float:
+    """``Σ weights``, ``inf`` without a RuntimeWarning where the sum overflows."""
+    with np.errstate(over="ignore"):
+        return float(weights.sum())
+
+
 def check_weight_total(total: float, class_weight=None) -> None:
-    """Raise a ValueError unless the weights (times ``class_weight``) sum above 0."""
+    """Raise a ValueError unless the weights (times ``class_weight``) sum above 0.
+
+    Also where the sum overflows float64: rather than rescale the weights
+    (which the scorer, ``"balanced"`` and later ``partial_fit`` calls would
+    then see rescaled), the error says how to.
+    """
+    culprit = "sample_weight" + (
+        " times class_weight" if class_weight is not None else ""
+    )
     if not total > 0:
-        culprit = "sample_weight" + (
-            " times class_weight" if class_weight is not None else ""
-        )
         raise ValueError(f"{culprit} sums to zero: there is nothing to fit.")
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{culprit} sums to {float(total)!r}, beyond float64's range. Divide "
+            f"the weights by one positive number t and multiply C by t: the "
+            f"fit stays the same."
+        )
 
 
 def balanced_class_weights(class_totals: np.ndarray) -> np.ndarray:
@@ -145,8 +162,9 @@ def combined_weights(
     if class_weight is None:
         return s
     totals = np.bincount(y_index, weights=s, minlength=classes.shape[0])
-    s = s * per_class_weights(class_weight, classes, totals)[y_index]
-    check_weight_total(s.sum(), class_weight)
+    with np.errstate(over="ignore"):  # an overflow is refused just below
+        s = s * per_class_weights(class_weight, classes, totals)[y_index]
+    check_weight_total(weight_sum(s), class_weight)
     return s
 
 
