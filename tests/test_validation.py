@@ -567,3 +567,20 @@ def test_stream_weights_summing_beyond_float64_are_refused(iris, class_weight):
     with pytest.raises(ValueError, match=r"^sample_weight sums to inf"):
         model.partial_fit(X, y, sample_weight=sample_weight)
     assert_array_equal(model.coef_, coef)
+
+
+@pytest.mark.parametrize("solver", SOLVER_NAMES)
+def test_non_finite_objective_stops_the_solver(iris, solver, monkeypatch):
+    # No valid input reaches it now that α is checked; a penalty whose value
+    # is NaN stands in for iterates out of float64's range. Before, some
+    # solvers ended with a ConvergenceWarning blaming the line search.
+    from sklearn_softmax import _penalties
+
+    monkeypatch.setattr(_penalties.ElasticNet, "value", lambda self, W: np.nan)
+    monkeypatch.setattr(_penalties.ElasticNet, "smooth_value", lambda self, W: np.nan)
+    X, y = iris
+    model = SoftmaxRegression(solver=solver, max_iter=5, random_state=0)
+    match = r"objective is nan at (the start|iteration 1).*out of float64's range"
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y)
+    assert not any(name in vars(model) for name in FITTED_ATTRIBUTES)

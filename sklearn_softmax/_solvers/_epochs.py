@@ -92,6 +92,7 @@ def run_epochs(
     start = epochs.start(x0)
     if start is not None:
         F_start = problem.value_of(start[0], theta)
+        trace.check_finite(F_start)
         if problem.optimality(start[1], theta) <= tol:
             trace.converge()
     while not trace.converged and trace.n_iter < max_iter:

@@ -44,6 +44,7 @@ class GradientDescent(Solver[SmoothObjective]):
         trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
         theta = np.asarray(theta0, dtype=objective.dtype).copy()
         f, g = problem.value_and_grad(theta)
+        trace.check_finite(f)
         recent = [f]
         g_max = problem.smooth_optimality(g)
         if g_max <= tol:

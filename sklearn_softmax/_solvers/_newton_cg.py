@@ -122,6 +122,7 @@ class NewtonCG(Solver[NewtonObjective]):
         jacobi = self._preconditions(objective)
         theta = np.asarray(theta0, dtype=objective.dtype)  # never written to
         f, g, hessp = problem.value_grad_hessp(theta)
+        trace.check_finite(f)
         g_max = problem.smooth_optimality(g)
         if g_max <= tol:
             trace.converge("max |gradient|")

@@ -40,11 +40,33 @@ class IterationTrace:
         return len(self.losses)
 
     def record(self, value: float, theta: np.ndarray) -> bool:
-        """Record ``F(θ)`` after an iteration; whether the callback stops the solve."""
+        """Record ``F(θ)`` after an iteration; whether the callback stops the solve.
+
+        Raises
+        ------
+        ValueError
+            If ``F(θ)`` is NaN or infinite: the iterates have left float64's
+            range, and iterating on would only give a meaningless model.
+        """
+        self.check_finite(value, self.n_iter + 1)
         self.losses.append(float(value))
         if notify(self.callback, self.n_iter, self.losses[-1], theta):
             self.stopped, self.message = True, "stopped by the callback"
         return self.stopped
+
+    def check_finite(self, value: float, n_iter: int = 0) -> None:
+        """Raise a ValueError if ``F(θ)`` after ``n_iter`` iterations is not finite.
+
+        Solvers whose line search rejects non-finite trials check their
+        starting ``F(θ₀)`` with it; :meth:`record` checks every iterate.
+        """
+        if not np.isfinite(value):
+            where = "at the start" if n_iter == 0 else f"at iteration {n_iter}"
+            raise ValueError(
+                f"The objective is {float(value)!r} {where}: the problem is out "
+                f"of float64's range. Scale the data or the sample weights, or "
+                f"use a larger C."
+            )
 
     def converge(self, measure: str = "optimality measure") -> None:
         """The stopping test passed: ``measure <= tol``."""
