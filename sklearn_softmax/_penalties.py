@@ -138,4 +138,6 @@ def penalty_strength(C: float, weight_sum: float) -> float:
             f"sample weights (multiplying them all by t and dividing C by t "
             f"leaves the fit unchanged)."
         )
-    return alpha
+    # Σ s's type is kept: a NumPy strength (fit's Σ s is a NumPy float) makes
+    # the penalty's parts of float32 steps float64, as they always were.
+    return np.float64(alpha) if isinstance(weight_sum, np.generic) else alpha
