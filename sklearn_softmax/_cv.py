@@ -23,19 +23,18 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._backends._inputs import check_sample_weight, combined_weights, encode_labels
 from ._cv_path import (
     PathSpec,
-    data_driven_Cs,
+    check_l1_ratios,
     fold_path,
+    grid_of_Cs,
     mean_over_folds,
     neg_log_loss_scorer,
-    path_start,
     split,
 )
 from ._cv_routing import metadata_router, routed_params
 from ._doc_link import DOC_LINK_TEMPLATE
 from ._estimator import SoftmaxRegression, _restore_on_error
-from ._penalties import make_penalty, penalty_strength
+from ._penalties import penalty_strength
 from ._predict import SoftmaxPredictMixin
-from ._solvers import get_solver
 
 # The parameters passed unchanged to every SoftmaxRegression fit.
 _SHARED = (
@@ -273,10 +272,12 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             split_params, score_params = routed_params(
                 self, "fit", scorer, sample_weight, params
             )
-            l1_ratios = self._check_l1_ratios()
-            Cs = self._path(X, y_index, classes, sample_weight, l1_ratios)
-            # The strongest penalty of the path, on all the data, up front.
+            l1_ratios = check_l1_ratios(self.l1_ratios, self.solver)
             s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            Cs = grid_of_Cs(
+                self.Cs, l1_ratios, X, y_index, classes, s, self.fit_intercept
+            )
+            # The strongest penalty of the path, on all the data, up front.
             penalty_strength(Cs.min(), s.sum())
             folds = split(self.cv, X, y, y_index, classes, split_params)
             spec = PathSpec(
@@ -335,35 +336,6 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             The routing of this estimator.
         """
         return metadata_router(self, self._scorer(None))
-
-    def _check_l1_ratios(self) -> np.ndarray:
-        if self.l1_ratios is None:
-            return np.zeros(1)
-        l1_ratios = np.asarray(self.l1_ratios, dtype=np.float64)
-        if l1_ratios.ndim != 1 or l1_ratios.size == 0:
-            raise ValueError(
-                "l1_ratios must be a non-empty 1-D list of values in [0, 1], "
-                f"got shape {l1_ratios.shape}."
-            )
-        if not np.all((l1_ratios >= 0) & (l1_ratios <= 1)):
-            raise ValueError(f"l1_ratios must lie in [0, 1], got {self.l1_ratios!r}.")
-        # Refuse a solver that cannot fit them before any work is done.
-        get_solver(self.solver, make_penalty(1.0, l1_ratios.max(), 1.0))
-        return l1_ratios
-
-    def _path(self, X, y_index, classes, sample_weight, l1_ratios) -> np.ndarray:
-        """``Cs_``, of shape ``(n_Cs, n_l1_ratios)``: increasing ``C`` per column."""
-        if not isinstance(self.Cs, Integral):
-            Cs = np.asarray(self.Cs, dtype=np.float64)
-            if Cs.ndim != 1 or Cs.size == 0 or not np.all(Cs > 0):
-                raise ValueError(
-                    "Cs must be a positive int or a non-empty 1-D list of "
-                    f"positive values, got {self.Cs!r}."
-                )
-            return np.repeat(np.sort(Cs)[:, None], l1_ratios.size, axis=1)
-        s = combined_weights(sample_weight, self.class_weight, classes, y_index)
-        start = path_start(X, y_index, classes, s, self.fit_intercept)
-        return data_driven_Cs(start, int(self.Cs), l1_ratios)
 
     def _set_path_attributes(self, spec: PathSpec, paths: list):
         self.classes_ = spec.classes

@@ -31,6 +31,7 @@ import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -42,6 +43,8 @@ from sklearn.utils.validation import _check_method_params
 from ._binary import reported_rows, to_per_class
 from ._estimator import SoftmaxRegression
 from ._objectives import SoftmaxObjective
+from ._penalties import make_penalty
+from ._solvers import get_solver
 from ._solvers._base import max_abs
 from ._warm_start import cold_theta
 
@@ -60,6 +63,49 @@ def path_start(X, y_index: np.ndarray, classes: np.ndarray, s, fit_intercept) ->
     # g is the gradient of the mean loss Σ ŝ ℓ; that of Σ s ℓ is Σ s times it.
     g_max = max_abs(objective.unravel(g)[: objective.n_features]) * float(s.sum())
     return 1.0 / g_max if g_max > 0 else 1.0
+
+
+def check_l1_ratios(l1_ratios, solver: str) -> np.ndarray:
+    """``l1_ratios`` as an array (``[0]`` for ``None``), checked with ``solver``.
+
+    Raises
+    ------
+    ValueError
+        For an empty or not 1-D list, values outside ``[0, 1]``, or a solver
+        that cannot fit an L1 part when one is asked for (before any work).
+    """
+    if l1_ratios is None:
+        return np.zeros(1)
+    ratios = np.asarray(l1_ratios, dtype=np.float64)
+    if ratios.ndim != 1 or ratios.size == 0:
+        raise ValueError(
+            "l1_ratios must be a non-empty 1-D list of values in [0, 1], "
+            f"got shape {ratios.shape}."
+        )
+    if not np.all((ratios >= 0) & (ratios <= 1)):
+        raise ValueError(f"l1_ratios must lie in [0, 1], got {l1_ratios!r}.")
+    get_solver(solver, make_penalty(1.0, ratios.max(), 1.0))
+    return ratios
+
+
+def grid_of_Cs(
+    Cs, l1_ratios: np.ndarray, X, y_index, classes, s, fit_intercept: bool
+) -> np.ndarray:
+    """``Cs_``, of shape ``(n_Cs, n_l1_ratios)``: increasing ``C`` per column.
+
+    ``Cs`` is a list of values (the same for every ``l1_ratio``) or how many
+    to place from the data (:func:`data_driven_Cs`).
+    """
+    if not isinstance(Cs, Integral):
+        values = np.asarray(Cs, dtype=np.float64)
+        if values.ndim != 1 or values.size == 0 or not np.all(values > 0):
+            raise ValueError(
+                "Cs must be a positive int or a non-empty 1-D list of "
+                f"positive values, got {Cs!r}."
+            )
+        return np.repeat(np.sort(values)[:, None], l1_ratios.size, axis=1)
+    start = path_start(X, y_index, classes, s, fit_intercept)
+    return data_driven_Cs(start, int(Cs), l1_ratios)
 
 
 def data_driven_Cs(c_start: float, n_Cs: int, l1_ratios: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ with all the features in each chunk (rechunked if needed). ``y`` and
 1. ``X``, ``y`` and the weights are persisted on the workers when ``X`` takes
    at most half of their memory (else every pass computes them again from
    their graph, chunk by chunk);
-2. one pass over the chunks finds the labels, their counts and weights per
+2. one pass over the chunks finds the labels and their weights per
    chunk, and checks ``X`` and the weights (NaN, inf, negative weights), with
    the errors of in-memory input;
 3. labels are encoded and multiplied into the weights per chunk (persisted
@@ -134,12 +134,11 @@ def _cluster_memory() -> float:
 
 
 def _summarise(X_b, y_b, w_b):
-    """Labels of a chunk, their counts and weights, and the checks of ``X_b``."""
-    labels, inverse, counts = np.unique(y_b, return_inverse=True, return_counts=True)
+    """Labels of a chunk, their weights, and the checks of ``X_b``."""
+    labels, inverse = np.unique(y_b, return_inverse=True)
     weights = np.bincount(inverse.ravel(), weights=w_b, minlength=labels.shape[0])
     return {
         "labels": labels,
-        "counts": counts,
         "weights": weights,
         "X_nan": bool(np.isnan(X_b).any()),
         "X_inf": bool(np.isinf(X_b).any()),

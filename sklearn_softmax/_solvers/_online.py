@@ -21,8 +21,9 @@ part of ``P_t`` (coefficient rows only), the update is
 
 the L1 part (if any) taken by its proximal step, the soft-thresholding of
 :meth:`.._penalties.ElasticNet.prox`: exact zeros. :func:`proximal_step` is
-that step (SAGA, the solver of ``fit``, takes the same step with a
-variance-reduced estimate of the gradient, see :mod:`._saga`). The schedules, ``t`` the
+that step (SAGA, the solver of ``fit``, takes the same step on the native
+arrays of its objective, in :mod:`._saga`, with a variance-reduced estimate
+of the gradient). The schedules, ``t`` the
 number of updates so far, this one included, and ``η₀`` = ``eta0``:
 
 * ``"constant"``: ``η_t = η₀``;
