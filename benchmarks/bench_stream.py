@@ -11,6 +11,12 @@ that fit only; the report gives their ratio after each epoch (target: within
 2%), the time per epoch, and the peak memory (tracemalloc) of the streaming
 loop against the bytes of one batch, one chunk and the full data.
 
+A second part streams two small L1 problems (:mod:`_sparse_streams`: 45
+pure-noise features of 50, and sparse text-like counts) with each
+``learning_rate`` and compares the exact zeros and the test log loss with
+those of the batch fit (target: at least 90% of its zeros, log loss within
+2%).
+
 Run ``python benchmarks/bench_stream.py --quick`` (10⁶ samples, under two
 minutes) or without ``--quick`` (4·10⁶ samples, under ten minutes); see
 benchmarks/README.md.
@@ -34,6 +40,7 @@ from _report import (
     machine_info,
     write_report,
 )
+from _sparse_streams import sparse_report
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
 from threadpoolctl import threadpool_limits
@@ -159,6 +166,9 @@ def parse_args(argv):
     parser.add_argument("--C", type=float, default=1.0, help="C of the full fit")
     parser.add_argument("--seed", type=int, default=0, help="order of the chunks")
     parser.add_argument(
+        "--sparse-seeds", type=int, default=5, help="orders of the L1 streams"
+    )
+    parser.add_argument(
         "--output-dir",
         type=Path,
         default=Path(__file__).parent / "results",
@@ -182,6 +192,7 @@ def main(argv=None):
     with threadpool_limits(limits=1, user_api="blas"):
         clf, epochs, fit_peak, loop_peak = stream(args, data, X_test, y_test)
         ref, ref_time, full_bytes = reference(args, data, X_test, y_test)
+        sparse_lines = sparse_report(seeds=args.sparse_seeds)
     ref_loss, ref_accuracy = test_scores(ref, X_test, y_test)
     total = time.perf_counter() - start
     load = foreign_load(snapshot, cpu_snapshot())
@@ -238,6 +249,7 @@ def main(argv=None):
         f"{loop_peak / mib:.2f} MiB; the full data: {full_bytes / mib:.0f} MiB "
         f"({loop_peak / full_bytes:.3f} × the full data)",
         "",
+        *sparse_lines,
     ]
     write_report(lines, args.output_dir, "stream", total)
 

@@ -29,7 +29,7 @@ from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver, solvers_for
-from ._solvers._online import LEARNING_RATES
+from ._solvers._stream import ONLINE_LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
 from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta
@@ -113,18 +113,22 @@ class SoftmaxRegression(
     batch_size : int, default=32
         Samples per minibatch of ``solver="sgd"`` and of :meth:`partial_fit`
         (batches of each chunk); ``learning_rate="newton"``: rows per step.
-    learning_rate : str, default="adagrad"
+    learning_rate : str, default="auto"
         Step schedule of :meth:`partial_fit` and of ``solver="sgd"`` on dask
         input (SAGA's step in memory follows from the data): ``"constant"``,
         ``"optimal"``, ``"invscaling"``, ``"adaptive"``, or ``"adagrad"``, a
         step per coefficient, ``eta0`` over the root of its summed squared
-        gradients, or ``"newton"``: a Newton step per ``batch_size`` rows
-        (set it to a pass over the data), L2 only, at most 2,048
-        ``(n_features + 1) * n_classes`` (see the user guide's online page).
+        gradients, ``"ftrl"``, FTRL-proximal (the same per-coefficient steps,
+        the L1 threshold on the accumulated gradient: sparse models), or
+        ``"newton"``: a Newton step per ``batch_size`` rows (set it to a
+        pass over the data), L2 only, at most 2,048 ``(n_features + 1) *
+        n_classes`` (see the user guide's online page). ``"auto"``:
+        ``"ftrl"`` when the penalty has an L1 part (``l1_ratio > 0``, finite
+        ``C``), else ``"adagrad"``.
     eta0 : float or "auto", default="auto"
-        Base step. ``"auto"``: ``0.3`` for ``"adagrad"`` (suited to
-        standardised features), else ``2 / mean ||x||²`` over the first batch
-        (``+1`` for the intercept).
+        Base step. ``"auto"``: ``0.3`` for ``"adagrad"`` and ``"ftrl"``
+        (suited to standardised features), else ``2 / mean ||x||²`` over the
+        first batch (``+1`` for the intercept).
     power_t : float, default=0.5
         Exponent of ``learning_rate="invscaling"``.
     early_stopping : bool, default=False
@@ -208,7 +212,7 @@ class SoftmaxRegression(
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({*LEARNING_RATES, "newton"})],
+        "learning_rate": [StrOptions(set(ONLINE_LEARNING_RATES))],
         "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, None, None, closed="neither")],
         "early_stopping": ["boolean"],
@@ -229,7 +233,7 @@ class SoftmaxRegression(
         random_state=None,
         verbose=0,
         batch_size=32,
-        learning_rate="adagrad",
+        learning_rate="auto",
         eta0="auto",
         power_t=0.5,
         early_stopping=False,

@@ -55,6 +55,7 @@ from ._backends._inputs import (
 )
 from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
+from ._solvers._ftrl import FTRL, FTRLState
 from ._solvers._online import OnlineSGD, OnlineState
 from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
 from ._solvers._stream import online_solver
@@ -146,8 +147,8 @@ class PartialFitMixin:
             "online": self._online_options(),
         }
 
-    def _online_solver(self) -> OnlineSGD | OnlineNewton:
-        return online_solver(**self._online_options())
+    def _online_solver(self) -> OnlineSGD | OnlineNewton | FTRL:
+        return online_solver(**self._online_options(), smooth=self._smooth_penalty())
 
     @numpy_only
     @_fit_context(prefer_skip_nested_validation=True)
@@ -255,13 +256,13 @@ class PartialFitMixin:
         check_weight_total(weight_sum(s), self.class_weight)
         return s, totals
 
-    def _state(self, solver) -> OnlineState | NewtonState | None:
+    def _state(self, solver) -> OnlineState | NewtonState | FTRLState | None:
         """The state to continue from, for ``solver``; ``None`` on a first call.
 
         After ``fit``, built from its ``θ`` and its data's weight; after a
         change of ``learning_rate``, from the reported model of the stream.
         """
-        state: OnlineState | NewtonState | None
+        state: OnlineState | NewtonState | FTRLState | None
         state = getattr(self, "_online_state", None)
         if state is None and hasattr(self, "_partial_fit_start"):
             (theta, weight), K = self._partial_fit_start, self.classes_.shape[0]
@@ -272,14 +273,18 @@ class PartialFitMixin:
         return state
 
     @staticmethod
-    def _start_state(solver, objective, y_index, s) -> OnlineState | NewtonState:
+    def _start_state(
+        solver, objective, y_index, s
+    ) -> OnlineState | NewtonState | FTRLState:
         """The best constant model, on the first call's ``objective``."""
         W = np.zeros(objective.shape, dtype=objective.dtype)
         if objective.fit_intercept:
             W[-1] = constant_intercept(y_index, s, objective.n_classes)
         return solver.init(W.ravel(), objective.shape)
 
-    def _partial_fit_pass(self, solver, objective, state) -> OnlineState | NewtonState:
+    def _partial_fit_pass(
+        self, solver, objective, state
+    ) -> OnlineState | NewtonState | FTRLState:
         """One pass of ``solver`` over the chunk's ``objective``, closed."""
         if isinstance(solver, OnlineNewton):
             check_newton_problem(objective.n_params, self._smooth_penalty())

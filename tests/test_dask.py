@@ -240,6 +240,22 @@ def test_sgd_approaches_the_minimiser(client, data):
     assert model.loss_curve_[-1] < model.loss_curve_[0]
 
 
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+def test_sgd_with_an_l1_part_streams_ftrl_to_the_batch_support(client, data, l1_ratio):
+    # learning_rate="auto" is "ftrl" with an L1 part: fit's fixed penalty,
+    # exact zeros where the batch optimum has them.
+    X, y = data
+    X = np.hstack([X, np.random.default_rng(0).normal(size=(200, 4))])  # noise
+    params = {"C": 0.02, "l1_ratio": l1_ratio}
+    best = SoftmaxRegression(tol=1e-10, max_iter=5000, **params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = SoftmaxRegression(solver="sgd", max_iter=100, tol=0, **params)
+        model.fit(da.from_array(X, chunks=((37, 100, 63), 10)), y)
+    assert_array_equal(model.coef_ == 0, best.coef_ == 0)
+    assert model.loss_curve_[-1] < 1.005 * best.loss_curve_[-1]
+
+
 def test_default_threaded_scheduler(data):
     X, y = data
     with dask.config.set(scheduler="threads"):

@@ -83,6 +83,7 @@ TRUSTED = [
     "sklearn_softmax._cv.SoftmaxRegressionCV",
     "sklearn_softmax._solvers._online.OnlineState",
     "sklearn_softmax._solvers._online_newton.NewtonState",
+    "sklearn_softmax._solvers._ftrl.FTRLState",
     "scipy.sparse._csr.csr_matrix",
 ]
 

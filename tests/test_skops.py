@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 
 from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
+from sklearn_softmax._solvers._ftrl import FTRLState
 from sklearn_softmax._solvers._online import OnlineState
 from sklearn_softmax._solvers._online_newton import NewtonState
 
@@ -23,6 +24,7 @@ def type_name(cls) -> str:
 ESTIMATOR = type_name(SoftmaxRegression)
 STATE = type_name(OnlineState)
 NEWTON_STATE = type_name(NewtonState)
+FTRL_STATE = type_name(FTRLState)
 CSR = type_name(sp.csr_matrix)
 CASES = {
     # fit keeps no online state (a later partial_fit builds it): plain values.
@@ -49,6 +51,14 @@ CASES = {
         {ESTIMATOR, NEWTON_STATE},
         lambda X, y: (
             SoftmaxRegression(learning_rate="newton", batch_size=100)
+            .partial_fit(X[::2], y[::2], classes=[0, 1, 2])
+            .partial_fit(X[1::2], y[1::2])
+        ),
+    ),
+    "partial_fit-ftrl": (  # l1_ratio > 0: learning_rate="auto" is "ftrl"
+        {ESTIMATOR, FTRL_STATE},
+        lambda X, y: (
+            SoftmaxRegression(C=0.1, l1_ratio=1.0)
             .partial_fit(X[::2], y[::2], classes=[0, 1, 2])
             .partial_fit(X[1::2], y[1::2])
         ),

@@ -13,7 +13,9 @@ memory, with its weight as given from
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -69,3 +71,30 @@ def close_pass(state: StreamState):
         losses=(*state.losses, loss),
     )
     return closed, loss
+
+
+def step_batches(
+    update: Callable[..., Any],
+    state: Any,
+    objective: Any,
+    batch_size: int,
+    penalty_for: Callable[[float], Any],
+) -> Any:
+    """``update`` once per minibatch of ``batch_size`` consecutive samples, in order.
+
+    Each minibatch is the objective of a run of the chunk's samples (sharing
+    its memory, cast to the dtype of ``state.theta`` if needed), stepped on
+    with the penalty ``penalty_for(W_t)`` (``W_t`` the weight seen with it)
+    and its weight: ``update(state, batch, penalty, weight)``. Runs without
+    weight are skipped; the pass is not closed.
+    """
+    n, dtype = objective.n_samples, state.theta.dtype
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        weight = objective.weight(start, stop)
+        if not weight > 0:
+            continue
+        batch = objective.sample_range(start, stop, dtype=dtype, one_block=True)
+        penalty = penalty_for(state.weight_seen + weight)
+        state = update(state, batch, penalty, weight)
+    return state

@@ -78,7 +78,7 @@ import numpy as np
 
 from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
-from ._batches import StreamState, close_pass
+from ._batches import StreamState, close_pass, step_batches
 
 #: The schedules of ``SGDClassifier`` and AdaGrad.
 LEARNING_RATES = ("constant", "optimal", "invscaling", "adaptive", "adagrad")
@@ -321,15 +321,7 @@ class OnlineSGD:
         Returns
         -------
         state : OnlineState
-            The state after the last batch; the pass is not closed.
+            The state after the last batch; the pass is not closed
+            (:func:`._batches.step_batches`).
         """
-        n, dtype = objective.n_samples, state.theta.dtype
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            weight = objective.weight(start, stop)
-            if not weight > 0:
-                continue
-            batch = objective.sample_range(start, stop, dtype=dtype, one_block=True)
-            penalty = penalty_for(state.weight_seen + weight)
-            state = self.update(state, batch, penalty, weight)
-        return state
+        return step_batches(self.update, state, objective, batch_size, penalty_for)

@@ -14,7 +14,9 @@ or the last one with an L1 part), without step halving: the online
 schedules set their own steps.
 
 :func:`online_solver` builds the online solver from the estimator's options,
-for these epochs and for ``partial_fit``.
+for these epochs and for ``partial_fit``; ``learning_rate="auto"`` is
+``"ftrl"`` (:mod:`._ftrl`, whose L1 threshold applies to the accumulated
+gradient: exact zeros) for a penalty with an L1 part, else ``"adagrad"``.
 """
 
 from __future__ import annotations
@@ -28,10 +30,21 @@ from .._objectives._protocols import ChunkedObjective
 from .._penalties import ElasticNet
 from ._base import Solver, SolverResult
 from ._epochs import run_epochs
-from ._online import OnlineSGD
+from ._ftrl import FTRL
+from ._online import LEARNING_RATES, OnlineSGD
 from ._online_newton import OnlineNewton, check_newton_problem
 from ._problem import CompositeProblem
 from ._saga import DEFAULT_BATCH_SIZE
+
+#: Every ``learning_rate`` of the online solvers.
+ONLINE_LEARNING_RATES = (*LEARNING_RATES, "ftrl", "newton", "auto")
+
+
+def resolve_learning_rate(learning_rate: str, smooth: bool) -> str:
+    """``"auto"``: ``"adagrad"`` for a smooth penalty, ``"ftrl"`` with an L1 part."""
+    if learning_rate != "auto":
+        return learning_rate
+    return "adagrad" if smooth else "ftrl"
 
 
 def online_solver(
@@ -39,10 +52,18 @@ def online_solver(
     eta0: float | str = "auto",
     power_t: float = 0.5,
     tol: float = 1e-4,
-) -> OnlineSGD | OnlineNewton:
-    """The online solver of ``learning_rate``: Newton windows, or minibatch steps."""
+    *,
+    smooth: bool = True,
+) -> OnlineSGD | OnlineNewton | FTRL:
+    """The online solver of ``learning_rate`` (for a ``smooth`` penalty or not).
+
+    Newton windows, FTRL-proximal, or minibatch steps with a schedule.
+    """
+    learning_rate = resolve_learning_rate(learning_rate, smooth)
     if learning_rate == "newton":
         return OnlineNewton()
+    if learning_rate == "ftrl":
+        return FTRL(eta0=eta0)
     return OnlineSGD(learning_rate=learning_rate, eta0=eta0, power_t=power_t, tol=tol)
 
 
@@ -122,7 +143,7 @@ class StreamSGD(Solver):
         callback=None,
     ) -> SolverResult:
         """Epochs from ``θ₀``; ``theta`` is the reported model, ``losses`` ``F``."""
-        solver = online_solver(**self.online)
+        solver = online_solver(**self.online, smooth=penalty.smooth)
         if isinstance(solver, OnlineNewton):
             check_newton_problem(objective.n_params, penalty.smooth)
         state = solver.init(np.asarray(theta0, dtype=objective.dtype), objective.shape)
