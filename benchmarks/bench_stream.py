@@ -226,7 +226,8 @@ def main(argv=None):
         f"model); test set {N_TEST:,} rows. Stream: {args.epochs} epochs, the "
         "chunks in a new random order each epoch and shuffled within, "
         f"`partial_fit` in batches of {args.batch_size} with `C = {args.C:g} / "
-        f"{args.epochs}` (default `learning_rate='adagrad'`, `eta0='auto'`). "
+        f"{args.epochs}` (default `learning_rate='auto'`: `'adagrad'` for this "
+        "L2 penalty, `eta0='auto'`). "
         f"Reference: `SoftmaxRegression(C={args.C:g}).fit` on all the rows "
         f"({fmt_time(ref_time)}), test log loss {ref_loss:.5f}, accuracy "
         f"{ref_accuracy:.4f}.",
