@@ -80,13 +80,12 @@ import numpy as np
 from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
 from ._batches import StreamState, close_pass, step_batches
+from ._online import AVERAGE_DECAY
 
 #: ``eta0="auto"`` for ``"ftrl"``.
 FTRL_ETA0 = 1.0
 #: ``ε`` of the curvature, per batch (that of AdaGrad in :mod:`._online`).
 _EPS = 1e-8
-#: ``γ`` of the polynomial-decay average (that of :mod:`._online`).
-AVERAGE_DECAY = 3.0
 
 
 @dataclass(frozen=True, kw_only=True)
