@@ -31,6 +31,7 @@ from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver, solvers_for
 from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
+from ._structured_fit import centre_free_rows, penalty_structure
 from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta
 
@@ -141,6 +142,34 @@ class SoftmaxRegression(
     n_iter_no_change : int, default=5
         Iterations without an improvement of at least ``tol`` of the
         validation score before ``early_stopping`` stops the solver.
+    penalty_factor : array-like of shape (n_features,) or \
+(n_classes, n_features), default=None
+        Non-negative multipliers of each coefficient's penalty, both parts
+        (``f_kj`` times ``½ (1 − ρ) w²`` and ``ρ |w|``), as given: no
+        rescaling (glmnet rescales them to sum to ``n_features``; here a
+        factor of 1 is the penalty without factors). ``0`` leaves a
+        coefficient unpenalised (for three or more classes such a row is
+        returned centred across the classes), ``np.inf`` excludes it (held at
+        0). Two classes take ``(n_features,)`` or ``(1, n_features)``.
+        Needs ``solver`` ``"auto"``, ``"fista"``, ``"sgd"``, ``"lbfgs"``
+        or (finite factors) ``"newton-cg"``; see the penalties page.
+    grouped : bool or array-like of int of shape (n_features,), default=False
+        ``True``: the L1 part penalises each feature's row across the classes
+        by its Euclidean norm, ``ρ Σ_j ‖W_j·‖₂``, so that features leave the
+        model whole (for two classes the row ``(w₀, w₁) = (−d/2, d/2)`` has
+        norm ``|d| / √2``, ``d = coef_``). Integer labels group features:
+        each group's block of rows is one group, weighted by the root of its
+        number of features. Needs ``"fista"`` or ``"sgd"`` (``"auto"`` picks
+        ``"fista"``); not with bounds.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,) or \
+(n_classes, n_features), default=None
+        Bounds on ``coef_`` as reported (for two classes on ``w₁ − w₀``,
+        shape ``(n_features,)`` or ``(1, n_features)``), held exactly; with
+        any penalty. ``"fista"`` and ``"sgd"`` clip in the proximal map;
+        ``"lbfgs"`` (smooth penalties, three or more classes) uses
+        L-BFGS-B's bounds; ``"auto"`` picks one of them.
+    positive : bool, default=False
+        ``lower_bounds=0``: non-negative ``coef_``.
 
     Attributes
     ----------
@@ -173,6 +202,11 @@ class SoftmaxRegression(
     best_validation_score_ : float or None
         With ``early_stopping=True``, the best of ``validation_scores_``,
         that of the fitted ``coef_`` and ``intercept_``; else ``None``.
+    support_ : ndarray of bool of shape (n_features,)
+        The features with a non-zero coefficient for some class (what
+        ``SelectFromModel`` users expect of a mask).
+    n_features_selected_ : int
+        ``support_.sum()``.
 
     See Also
     --------
@@ -214,6 +248,12 @@ class SoftmaxRegression(
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        # Structured penalties (_penalties/_structure.py checks the arrays).
+        "penalty_factor": ["array-like", None],
+        "grouped": ["boolean", "array-like"],
+        "lower_bounds": [Real, "array-like", None],
+        "upper_bounds": [Real, "array-like", None],
+        "positive": ["boolean"],
     }
 
     def __init__(
@@ -235,6 +275,11 @@ class SoftmaxRegression(
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        penalty_factor=None,
+        grouped=False,
+        lower_bounds=None,
+        upper_bounds=None,
+        positive=False,
     ):
         self.C = C
         self.l1_ratio = l1_ratio
@@ -253,6 +298,11 @@ class SoftmaxRegression(
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.penalty_factor = penalty_factor
+        self.grouped = grouped
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.positive = positive
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -284,7 +334,8 @@ class SoftmaxRegression(
         with _restore_on_error(self):
             backend.check(self)
             data = backend.fit_data(self, X, y, sample_weight)
-            penalty = make_penalty(self.C, self.l1_ratio, data.weight)
+            structure = self._penalty_structure(data.objective, backend.name)
+            penalty = make_penalty(self.C, self.l1_ratio, data.weight, structure)
             solver = get_solver(self.solver, penalty, data.objective, backend.name)
             if solver.stochastic:  # batch size, random state, online steps
                 solver = solver.configured(**self._stochastic_options())
@@ -301,12 +352,18 @@ class SoftmaxRegression(
                     callback=callbacks.callback,
                 )
             theta = callbacks.solution(result)  # early stopping's best, or last
+            if structure is not None:  # unpenalised rows centred across classes
+                theta = centre_free_rows(penalty, data.objective, theta)
             self._set_solution(theta, result, data.objective, data.classes, data.weight)
             self._set_fitted_arrays(backend.place(self._fitted_arrays(), data))
             callbacks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.
         warn_if_not_converged(result, solver.name, self.max_iter, stacklevel=3)
         return self
+
+    def _penalty_structure(self, objective, where: str = "in-memory input"):
+        """The penalty's factors, groups and bounds (:mod:`._structured_fit`)."""
+        return penalty_structure(self, objective, where)
 
     @staticmethod
     def _print_iteration(solver: str, n_iter: int, value: float) -> None:
@@ -338,6 +395,9 @@ class SoftmaxRegression(
 
     def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
         self._set_fitted_arrays(self._fitted_attributes(W, classes))
+        n_features = W.shape[0] - int(self.fit_intercept)
+        self.support_ = np.asarray(np.any(np.asarray(W[:n_features]) != 0, axis=1))
+        self.n_features_selected_ = int(self.support_.sum())
 
     def _fitted_arrays(self) -> dict:
         return {name: getattr(self, name) for name in FITTED_ARRAYS}

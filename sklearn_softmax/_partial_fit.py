@@ -279,11 +279,40 @@ class PartialFitMixin:
             W[-1] = constant_intercept(y_index, s, objective.n_classes)
         return solver.init(W.ravel(), objective.shape)
 
+    def _online_structure(self, objective):
+        """The penalty's structure for the online steps, or ``None``.
+
+        Raises
+        ------
+        ValueError
+            For structured options with ``learning_rate="newton"`` (L2 only),
+            or groups with ``"adagrad"`` (a step per coefficient: the group
+            proximal map needs one step per group).
+        """
+        structure = self._penalty_structure(objective)
+        if structure is None:
+            return None
+        if self.learning_rate == "newton":
+            raise ValueError(
+                "learning_rate='newton' takes no penalty_factor, grouped or "
+                "bounds; use learning_rate='adagrad' or solver='fista' in fit."
+            )
+        if structure.groups is not None and self.learning_rate == "adagrad":
+            raise ValueError(
+                "grouped needs a step per group: use a learning_rate other "
+                "than 'adagrad' (e.g. 'constant' or 'invscaling') in "
+                "partial_fit, or fit with solver='fista'."
+            )
+        return structure
+
     def _partial_fit_pass(self, solver, objective, state) -> OnlineState | NewtonState:
         """One pass of ``solver`` over the chunk's ``objective``, closed."""
         if isinstance(solver, OnlineNewton):
             check_newton_problem(objective.n_params, self._smooth_penalty())
-        penalty_for = functools.partial(make_penalty, self.C, self.l1_ratio)
+        structure = self._online_structure(objective)
+        penalty_for = functools.partial(
+            make_penalty, self.C, self.l1_ratio, structure=structure
+        )
         state = solver.run_chunk(state, objective, self.batch_size, penalty_for)
         state, loss = solver.end_pass(state)
         if self.verbose:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._objectives._protocols import ChunkedObjective
-from .._penalties import ElasticNet
+from .._penalties import ElasticNet, Penalty
 from ._base import Solver, SolverResult
 from ._epochs import run_epochs
 from ._online import OnlineSGD
@@ -114,7 +114,7 @@ class StreamSGD(Solver):
     def solve(
         self,
         objective: Any,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,
