@@ -31,7 +31,7 @@ from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver, solvers_for
 from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
-from ._structured_fit import centre_free_rows, penalty_structure
+from ._structured_fit import centre_free_rows, penalty_structure, structure_is_set
 from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta
 
@@ -309,8 +309,17 @@ class SoftmaxRegression(
         tags.input_tags.sparse = True
         # From the registry: "fista" needs what the device objective lacks.
         on_device = ("auto", *solvers_for(ArrayAPISoftmaxObjective))
-        tags.array_api_support = self.solver in on_device
+        structured = self._penalty_structure_set()
+        tags.array_api_support = self.solver in on_device and not structured
+        # Bounds may keep a model from the checks' accuracy on their toy data
+        # (as scikit-learn's constrained estimators declare).
+        bounds = (self.lower_bounds, self.upper_bounds)
+        tags.classifier_tags.poor_score = bool(self.positive) or bounds != (None, None)
         return tags
+
+    def _penalty_structure_set(self) -> bool:
+        """Whether any of the structured penalty's options is set."""
+        return structure_is_set(self)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

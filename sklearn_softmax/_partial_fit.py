@@ -285,9 +285,7 @@ class PartialFitMixin:
         Raises
         ------
         ValueError
-            For structured options with ``learning_rate="newton"`` (L2 only),
-            or groups with ``"adagrad"`` (a step per coefficient: the group
-            proximal map needs one step per group).
+            For structured options with ``learning_rate="newton"`` (L2 only).
         """
         structure = self._penalty_structure(objective)
         if structure is None:
@@ -296,12 +294,6 @@ class PartialFitMixin:
             raise ValueError(
                 "learning_rate='newton' takes no penalty_factor, grouped or "
                 "bounds; use learning_rate='adagrad' or solver='fista' in fit."
-            )
-        if structure.groups is not None and self.learning_rate == "adagrad":
-            raise ValueError(
-                "grouped needs a step per group: use a learning_rate other "
-                "than 'adagrad' (e.g. 'constant' or 'invscaling') in "
-                "partial_fit, or fit with solver='fista'."
             )
         return structure
 

@@ -38,13 +38,7 @@ def penalty_structure(estimator, objective, where: str = "in-memory input"):
         any of them on input that is not in memory.
     """
     e = estimator
-    if (
-        e.penalty_factor is None
-        and e.grouped is False
-        and e.lower_bounds is None
-        and e.upper_bounds is None
-        and not e.positive
-    ):
+    if not structure_is_set(e):
         return None
     if where != "in-memory input":
         raise ValueError(
@@ -61,6 +55,18 @@ def penalty_structure(estimator, objective, where: str = "in-memory input"):
         objective.n_classes,
     )
     return structure
+
+
+def structure_is_set(estimator) -> bool:
+    """Whether any of ``estimator``'s structured penalty options is set."""
+    e = estimator
+    return not (
+        e.penalty_factor is None
+        and e.grouped is False
+        and e.lower_bounds is None
+        and e.upper_bounds is None
+        and not e.positive
+    )
 
 
 def centre_free_rows(penalty, objective, theta: np.ndarray) -> np.ndarray:

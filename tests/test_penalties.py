@@ -98,7 +98,7 @@ def _check_prox(penalty, V, step, out, lower=-np.inf, upper=np.inf, line=False):
 
     def objective(u):
         U = np.stack([-u, u], axis=1) if line else u.reshape(V.shape)
-        return 0.5 * np.sum((U - V) ** 2) / step + penalty.value(U)
+        return 0.5 * np.sum((U - V) ** 2 / step) + penalty.value(U)
 
     x = out[:, 1] if line else out.ravel()
     assert np.all(x >= lower - 1e-15) and np.all(x <= upper + 1e-15)
@@ -113,7 +113,8 @@ def _check_prox(penalty, V, step, out, lower=-np.inf, upper=np.inf, line=False):
         )
         gap = found.fun - objective(x)
         assert gap >= -1e-12
-        assert np.linalg.norm(found.x - x) <= np.sqrt(2 * step * max(gap, 0.0)) + 1e-5
+        radius = np.sqrt(2 * np.max(step) * max(gap, 0.0))
+        assert np.linalg.norm(found.x - x) <= radius + 1e-5
 
 
 @pytest.mark.parametrize(
@@ -192,3 +193,14 @@ def test_structured_distance_is_zero_at_a_prox_fixed_point(options):
 def test_make_structure_refuses_malformed_options(options, message):
     with pytest.raises(ValueError, match=message):
         _structured(1.0, 0.5, **options)
+
+
+@pytest.mark.parametrize("grouped", [True, np.array([0, 0, 1, 1])])
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+def test_group_prox_with_a_step_per_entry_minimises(grouped, l1_ratio):
+    # Adaptive (adagrad) steps differ within a group: the map in that metric.
+    penalty = _structured(0.8, l1_ratio, grouped=grouped, penalty_factor=[1, 1, 2, 2])
+    steps = RNG.uniform(0.2, 1.5, size=V3.shape)
+    _check_prox(penalty, V3, steps, penalty.prox(V3, steps))
+    strong = _structured(20.0, l1_ratio, grouped=grouped)
+    assert np.all(strong.prox(V3, steps) == 0)
