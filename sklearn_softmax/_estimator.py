@@ -31,7 +31,12 @@ from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver, solvers_for
 from ._solvers._online import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
-from ._structured_fit import centre_free_rows, penalty_structure, structure_is_set
+from ._structured_fit import (
+    FitCoordinates,
+    centre_free_rows,
+    penalty_structure,
+    structured_tags,
+)
 from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta
 
@@ -144,32 +149,34 @@ class SoftmaxRegression(
         validation score before ``early_stopping`` stops the solver.
     penalty_factor : array-like of shape (n_features,) or \
 (n_classes, n_features), default=None
-        Non-negative multipliers of each coefficient's penalty, both parts
-        (``f_kj`` times ``½ (1 − ρ) w²`` and ``ρ |w|``), as given: no
-        rescaling (glmnet rescales them to sum to ``n_features``; here a
-        factor of 1 is the penalty without factors). ``0`` leaves a
-        coefficient unpenalised (for three or more classes such a row is
-        returned centred across the classes), ``np.inf`` excludes it (held at
-        0). Two classes take ``(n_features,)`` or ``(1, n_features)``.
-        Needs ``solver`` ``"auto"``, ``"fista"``, ``"sgd"``, ``"lbfgs"``
-        or (finite factors) ``"newton-cg"``; see the penalties page.
+        Non-negative multipliers of each coefficient's penalty, both parts,
+        as given: no rescaling (glmnet rescales them to sum to
+        ``n_features``). ``0`` leaves a coefficient unpenalised (for three or
+        more classes such a row is returned centred across the classes),
+        ``np.inf`` holds it at 0. Two classes take ``(n_features,)`` or
+        ``(1, n_features)``. Not with ``"gd"``, nor ``np.inf`` with
+        ``"newton-cg"``; see the penalties page.
     grouped : bool or array-like of int of shape (n_features,), default=False
-        ``True``: the L1 part penalises each feature's row across the classes
-        by its Euclidean norm, ``ρ Σ_j ‖W_j·‖₂``, so that features leave the
-        model whole (for two classes the row ``(w₀, w₁) = (−d/2, d/2)`` has
-        norm ``|d| / √2``, ``d = coef_``). Integer labels group features:
-        each group's block of rows is one group, weighted by the root of its
-        number of features. Needs ``"fista"`` or ``"sgd"`` (``"auto"`` picks
-        ``"fista"``); not with bounds.
+        ``True``: the L1 part is ``ρ Σ_j ‖W_j·‖₂`` over each feature's row
+        across the classes, so features leave the model whole (two classes:
+        ``|d| / √2``, ``d = coef_``). Integer labels group features, each
+        group weighted by the root of its size. ``"fista"`` or ``"sgd"``;
+        not with bounds.
     lower_bounds, upper_bounds : float or array-like of shape (n_features,) or \
 (n_classes, n_features), default=None
-        Bounds on ``coef_`` as reported (for two classes on ``w₁ − w₀``,
-        shape ``(n_features,)`` or ``(1, n_features)``), held exactly; with
-        any penalty. ``"fista"`` and ``"sgd"`` clip in the proximal map;
-        ``"lbfgs"`` (smooth penalties, three or more classes) uses
-        L-BFGS-B's bounds; ``"auto"`` picks one of them.
+        Bounds on ``coef_`` as reported (two classes: on ``w₁ − w₀``),
+        held exactly, with any penalty: ``"fista"``, ``"sgd"``, or
+        ``"lbfgs"`` for smooth penalties and three or more classes.
     positive : bool, default=False
         ``lower_bounds=0``: non-negative ``coef_``.
+    standardize : bool, default=False
+        Fit on features scaled to unit weighted standard deviation (and,
+        with an intercept, centred), penalise the coefficients on that
+        scale, and report ``coef_`` and ``intercept_`` on the original
+        scale. Weighted moments, population variance; the parameter is
+        transformed, not the data (sparse ``X`` is never copied). Constant
+        features get a zero coefficient and ``feature_scale_`` 1. Not with
+        ``solver="sgd"``, ``early_stopping`` or :meth:`partial_fit`.
 
     Attributes
     ----------
@@ -207,6 +214,11 @@ class SoftmaxRegression(
         ``SelectFromModel`` users expect of a mask).
     n_features_selected_ : int
         ``support_.sum()``.
+    feature_mean_ : ndarray of shape (n_features,)
+        With ``standardize=True``, the weighted feature means.
+    feature_scale_ : ndarray of shape (n_features,)
+        With ``standardize=True``, the weighted standard deviations (1 for
+        constant features): ``coef_`` is the standardised fit's divided by it.
 
     See Also
     --------
@@ -248,12 +260,12 @@ class SoftmaxRegression(
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        # Structured penalties (_penalties/_structure.py checks the arrays).
         "penalty_factor": ["array-like", None],
         "grouped": ["boolean", "array-like"],
         "lower_bounds": [Real, "array-like", None],
         "upper_bounds": [Real, "array-like", None],
         "positive": ["boolean"],
+        "standardize": ["boolean"],
     }
 
     def __init__(
@@ -280,6 +292,7 @@ class SoftmaxRegression(
         lower_bounds=None,
         upper_bounds=None,
         positive=False,
+        standardize=False,
     ):
         self.C = C
         self.l1_ratio = l1_ratio
@@ -303,23 +316,15 @@ class SoftmaxRegression(
         self.lower_bounds = lower_bounds
         self.upper_bounds = upper_bounds
         self.positive = positive
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         # From the registry: "fista" needs what the device objective lacks.
         on_device = ("auto", *solvers_for(ArrayAPISoftmaxObjective))
-        structured = self._penalty_structure_set()
-        tags.array_api_support = self.solver in on_device and not structured
-        # Bounds may keep a model from the checks' accuracy on their toy data
-        # (as scikit-learn's constrained estimators declare).
-        bounds = (self.lower_bounds, self.upper_bounds)
-        tags.classifier_tags.poor_score = bool(self.positive) or bounds != (None, None)
-        return tags
-
-    def _penalty_structure_set(self) -> bool:
-        """Whether any of the structured penalty's options is set."""
-        return structure_is_set(self)
+        tags.array_api_support = self.solver in on_device
+        return structured_tags(self, tags)  # what penalty options change
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -343,9 +348,10 @@ class SoftmaxRegression(
         with _restore_on_error(self):
             backend.check(self)
             data = backend.fit_data(self, X, y, sample_weight)
-            structure = self._penalty_structure(data.objective, backend.name)
+            coords = FitCoordinates(self, data.objective, backend.name)
+            structure = coords.structure(penalty_structure(self, data.objective))
             penalty = make_penalty(self.C, self.l1_ratio, data.weight, structure)
-            solver = get_solver(self.solver, penalty, data.objective, backend.name)
+            solver = get_solver(self.solver, penalty, coords.objective, backend.name)
             if solver.stochastic:  # batch size, random state, online steps
                 solver = solver.configured(**self._stochastic_options())
             # The previous solution under warm_start, else the best constant.
@@ -353,26 +359,24 @@ class SoftmaxRegression(
             callbacks = FitCallbacks(self, solver.name, data, theta0, backend.place)
             with data.objective.parallel():
                 result = solver.solve(
-                    data.objective,
+                    coords.objective,
                     penalty,
-                    theta0,
+                    coords.to_solver(theta0),
                     tol=self.tol,
                     max_iter=self.max_iter,
-                    callback=callbacks.callback,
+                    callback=coords.wrap(callbacks.callback),
                 )
+            result.theta = coords.to_original(result.theta)
             theta = callbacks.solution(result)  # early stopping's best, or last
             if structure is not None:  # unpenalised rows centred across classes
                 theta = centre_free_rows(penalty, data.objective, theta)
             self._set_solution(theta, result, data.objective, data.classes, data.weight)
+            coords.set_attributes(self)
             self._set_fitted_arrays(backend.place(self._fitted_arrays(), data))
             callbacks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.
         warn_if_not_converged(result, solver.name, self.max_iter, stacklevel=3)
         return self
-
-    def _penalty_structure(self, objective, where: str = "in-memory input"):
-        """The penalty's factors, groups and bounds (:mod:`._structured_fit`)."""
-        return penalty_structure(self, objective, where)
 
     @staticmethod
     def _print_iteration(solver: str, n_iter: int, value: float) -> None:

@@ -58,6 +58,7 @@ from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
 from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
 from ._solvers._stream import online_solver
+from ._structured_fit import penalty_structure, stream_scale
 from ._validation import _restore_on_error
 from ._warm_start import constant_intercept
 
@@ -287,7 +288,8 @@ class PartialFitMixin:
         ValueError
             For structured options with ``learning_rate="newton"`` (L2 only).
         """
-        structure = self._penalty_structure(objective)
+        scale = stream_scale(self, objective) if self.standardize else None
+        structure = penalty_structure(self, objective, scale=scale)
         if structure is None:
             return None
         if self.learning_rate == "newton":

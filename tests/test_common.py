@@ -27,6 +27,7 @@ ESTIMATORS = [
     # fista for two classes), factors excluding nothing.
     SoftmaxRegression(grouped=True, l1_ratio=0.5),
     SoftmaxRegression(positive=True),
+    SoftmaxRegression(standardize=True),
     # A short path keeps the checks quick; the default passes them as well.
     SoftmaxRegressionCV(Cs=3),
 ]

@@ -204,3 +204,14 @@ def test_group_prox_with_a_step_per_entry_minimises(grouped, l1_ratio):
     _check_prox(penalty, V3, steps, penalty.prox(V3, steps))
     strong = _structured(20.0, l1_ratio, grouped=grouped)
     assert np.all(strong.prox(V3, steps) == 0)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.4, 1.0])
+def test_scaled_structure_is_the_penalty_of_the_scaled_coefficients(l1_ratio):
+    # partial_fit with standardize=True: P(W) = elastic net of σ ∘ W.
+    sigma = np.array([0.5, 2.0, 1.0, 10.0])
+    structure = make_structure(None, False, None, None, False, 4, 3, scale=sigma)
+    penalty = make_penalty(1.0, l1_ratio, 2.0, structure)
+    plain = make_penalty(1.0, l1_ratio, 2.0)
+    assert penalty.value(V3) == pytest.approx(plain.value(sigma[:, None] * V3))
+    assert_allclose(penalty.grad(V3), sigma[:, None] * plain.grad(sigma[:, None] * V3))

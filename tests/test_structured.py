@@ -314,3 +314,108 @@ def test_default_fit_reports_support(data):
     model = SoftmaxRegression().fit(X, y)
     assert model.support_.dtype == bool and model.support_.all()
     assert model.n_features_selected_ == 8
+
+
+# -- standardize=True --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scaled_data():
+    X, y = make_classification(
+        200, 6, n_informative=4, n_redundant=0, n_classes=3, random_state=3
+    )
+    X = X * [1.0, 10.0, 0.1, 5.0, 1.0, 1.0] + [0.0, 3.0, -2.0, 100.0, 0.0, 0.0]
+    X[:, 5] = 7.0  # constant
+    return X, y
+
+
+def _standardised_reference(X, y, s, **params):
+    """A fit on explicitly standardised dense data, transformed back."""
+    mean = np.average(X, axis=0, weights=s)
+    std = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=s))
+    scale = np.where(std > 1e-12 * np.abs(mean).clip(1), std, 1.0)
+    Xs = np.where(std > 1e-12 * np.abs(mean).clip(1), (X - mean) / scale, 0.0)
+    model = SoftmaxRegression(**params).fit(Xs, y, sample_weight=s)
+    coef = model.coef_ / scale
+    return coef, model.intercept_ - coef @ mean, scale
+
+
+@pytest.mark.parametrize(
+    ("solver", "l1_ratio"),
+    [("auto", 0.0), ("lbfgs", 0.0), ("newton-cg", 0.0), ("fista", 0.5)],
+)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_standardize_equals_a_fit_on_standardised_data(
+    scaled_data, solver, l1_ratio, sparse
+):
+    X, y = scaled_data
+    s = np.random.default_rng(4).uniform(0.5, 2, size=len(y))
+    params = {"l1_ratio": l1_ratio, "tol": 1e-9, "max_iter": 20_000}
+    coef, intercept, scale = _standardised_reference(X, y, s, **params)
+    model = SoftmaxRegression(standardize=True, solver=solver, **params)
+    model.fit(sp.csr_matrix(X) if sparse else X, y, sample_weight=s)
+    assert_allclose(model.feature_scale_, scale, rtol=1e-10)
+    assert_allclose(model.feature_mean_, np.average(X, axis=0, weights=s), rtol=1e-10)
+    # Compared on the standardised scale, where both solvers met tol.
+    assert_allclose(model.coef_ * scale, coef * scale, atol=1e-6)
+    # The intercept is defined up to a shift across the classes.
+    shift = model.intercept_ - intercept
+    assert_allclose(shift - shift.mean(), 0, atol=1e-5)
+    assert np.all(model.coef_[:, 5] == 0) and model.feature_scale_[5] == 1
+
+
+def test_penalty_factor_of_the_scales_equals_standardize_under_l1(scaled_data):
+    # ρ Σ |W^s_j| = ρ Σ σ_j |W_j|: the L1 penalty on the standardised scale is
+    # the one with factors σ (the L2 part would need σ²).
+    X, y = scaled_data
+    X = X[:, :5]
+    params = {"l1_ratio": 1.0, "C": 0.05, "tol": 1e-10, "max_iter": 50_000}
+    standardised = SoftmaxRegression(standardize=True, **params).fit(X, y)
+    factored = SoftmaxRegression(penalty_factor=standardised.feature_scale_, **params)
+    factored.fit(X, y)
+    assert 0 < standardised.n_features_selected_ < 5
+    assert_allclose(factored.coef_, standardised.coef_, atol=1e-6)
+
+
+def test_standardize_weights_equal_repeated_rows(scaled_data):
+    X, y = scaled_data
+    weights = np.random.default_rng(5).integers(0, 3, size=len(y))
+    model = SoftmaxRegression(standardize=True, l1_ratio=0.5, tol=1e-10, max_iter=5000)
+    weighted = model.fit(X, y, sample_weight=weights)
+    coef, scale = weighted.coef_.copy(), weighted.feature_scale_.copy()
+    repeated = model.fit(np.repeat(X, weights, axis=0), np.repeat(y, weights))
+    assert_allclose(repeated.feature_scale_, scale, rtol=1e-10)
+    assert_allclose(repeated.coef_, coef, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"solver": "sgd"}, "finite_sum"),
+        ({"early_stopping": True}, "early_stopping"),
+    ],
+)
+def test_standardize_refuses_what_it_cannot_do(scaled_data, params, message):
+    X, y = scaled_data
+    model = SoftmaxRegression(standardize=True, **params)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y)
+    assert not hasattr(model, "coef_")
+
+
+def test_partial_fit_standardizes_with_the_first_chunks_scales(scaled_data):
+    # The stream steps on the original coefficients with the penalty of the
+    # standardised ones (tests/test_penalties.py checks that penalty); the
+    # scales are the first chunk's, kept for the stream.
+    X, y = scaled_data
+    model = SoftmaxRegression(standardize=True, l1_ratio=0.5)
+    model.partial_fit(X[:100], y[:100], classes=[0, 1, 2])
+    first = SoftmaxRegression(standardize=True).fit(X[:100], y[:100])
+    assert_allclose(model.feature_scale_, first.feature_scale_, rtol=1e-12)
+    model.partial_fit(X[100:], y[100:])
+    assert_allclose(model.feature_scale_, first.feature_scale_, rtol=1e-12)
+    assert np.all(model.coef_[:, 5] == 0)
+    # After fit, the stream continues with fit's scales.
+    model.fit(X, y).partial_fit(X[:50], y[:50])
+    full = SoftmaxRegression(standardize=True).fit(X, y)
+    assert_allclose(model.feature_scale_, full.feature_scale_, rtol=1e-12)

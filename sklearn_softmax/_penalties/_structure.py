@@ -10,6 +10,8 @@ for two classes); the solvers of ``W[:M]`` of shape ``(M, K)``. A
   penalty (both parts), ``inf`` excluding it (held at zero);
 * ``groups``: ``(M,)`` group index of each feature row (``0 … G − 1``) and
   ``group_weight`` ``(G,)``, ``√(group size)`` times the group's factor;
+* ``l2_factor``: ``(M, K)`` factors of the L2 part where they differ from
+  ``factor`` (``None``: the same);
 * ``lower`` / ``upper``: ``(M, K)`` bounds on ``W`` for three or more classes;
   for two classes ``(M, 1)`` bounds on ``w₁ − w₀``, which the penalty keeps
   at ``w₁ = −w₀`` (see :mod:`._structured`).
@@ -37,6 +39,7 @@ class Structure:
     group_weight: np.ndarray | None = None
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
+    l2_factor: np.ndarray | None = None
 
     @property
     def binary(self) -> bool:
@@ -68,8 +71,13 @@ def make_structure(
     positive: bool,
     n_features: int,
     n_classes: int,
+    scale: np.ndarray | None = None,
 ) -> Structure:
     """The :class:`Structure` of the estimator's options (see the module).
+
+    ``scale``, ``(M,)`` (``np.inf`` for a feature to hold at zero), makes
+    the penalty that of the coefficients ``σ_j W_j``: L1 factors times
+    ``σ``, L2 factors times ``σ²`` (standardisation in a stream).
 
     Raises
     ------
@@ -81,6 +89,12 @@ def make_structure(
     """
     M, K = n_features, n_classes
     factor = _factor(penalty_factor, M, K)
+    l2_factor = None
+    if scale is not None:
+        base = np.ones((M, K)) if factor is None else factor
+        sigma = np.asarray(scale, dtype=np.float64)[:, None]
+        factor, l2_factor = base * sigma, base * np.where(np.isinf(sigma), 1, sigma**2)
+        l2_factor = np.where(np.isinf(factor), np.inf, l2_factor)
     groups, weight = _groups(grouped, factor, M)
     if positive:
         if lower_bounds is not None:
@@ -98,7 +112,7 @@ def make_structure(
             "map of a group norm plus a box has no closed form (it is not "
             "separable). Use grouped=False with bounds, or no bounds."
         )
-    structure = Structure(M, K, factor, groups, weight, lower, upper)
+    structure = Structure(M, K, factor, groups, weight, lower, upper, l2_factor)
     _check_excluded_in_box(structure)
     return structure
 
@@ -161,8 +175,9 @@ def _groups(grouped, factor, M: int):
             factor, np.broadcast_to(per_group[groups, None], factor.shape)
         ):
             raise ValueError(
-                "with grouped, penalty_factor must be the same for every class "
-                "and every feature of a group (shape (n_features,))."
+                "with grouped, penalty_factor (times the feature scales in a "
+                "standardised stream) must be the same for every class and "
+                "every feature of a group (shape (n_features,))."
             )
         weight = weight * per_group
     return groups.astype(np.intp), weight

@@ -88,8 +88,15 @@ class StructuredPenalty:
 
     @property
     def l2_diagonal(self) -> np.ndarray | float:
-        """The L2 part's Hessian, ``α (1 − ρ) f``, per coefficient."""
-        return self.alpha * (1.0 - self.l1_ratio) * self._finite
+        """The L2 part's Hessian, ``α (1 − ρ) f₂``, per coefficient.
+
+        ``f₂`` is the structure's ``l2_factor`` where it has one (the
+        penalty of standardised coefficients in the original ones: ``σ²``),
+        else the factor ``f``.
+        """
+        f2 = self.structure.l2_factor
+        finite = self._finite if f2 is None else np.where(np.isinf(f2), 0.0, f2)
+        return self.alpha * (1.0 - self.l1_ratio) * finite
 
     @property
     def l2_strength(self) -> float:
@@ -153,7 +160,11 @@ class StructuredPenalty:
         if s.binary and s.bounded:
             return self._prox_two_class(W, t, l2)
         c = self.l1_strength
-        if s.groups is not None and c and not _uniform(t, s.groups):
+        l2_rows = np.broadcast_to(l2, W.shape)
+        uniform = s.groups is None or (
+            _uniform(t, s.groups) and _uniform(l2_rows, s.groups)
+        )
+        if s.groups is not None and c and not uniform:
             return self.project(self._group_prox_metric(W, t, l2, c))
         if s.groups is None:
             out = soft_threshold(W, t * (c * self._finite)) if c else W
