@@ -41,7 +41,7 @@ from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta
 
 #: The fitted arrays a backend places where the input lives.
-FITTED_ARRAYS = ("classes_", "coef_", "intercept_")
+FITTED_ARRAYS = ("classes_", "coef_", "intercept_", "support_")
 
 
 class SoftmaxRegression(
@@ -388,7 +388,14 @@ class SoftmaxRegression(
         coef = W[:n_features].T
         intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
         coef, intercept = to_reported(coef, intercept)  # w₁ − w₀ for two classes
-        return {"classes_": classes, "coef_": coef, "intercept_": intercept}
+        support = np.any(np.asarray(W[:n_features]) != 0, axis=1)
+        self.n_features_selected_ = int(support.sum())
+        return {
+            "classes_": classes,
+            "coef_": coef,
+            "intercept_": intercept,
+            "support_": support,
+        }
 
     def _set_solution(self, theta, result, objective, classes, weight) -> None:
         """Set the fitted attributes of a fit that ended at ``θ``.
@@ -408,9 +415,6 @@ class SoftmaxRegression(
 
     def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
         self._set_fitted_arrays(self._fitted_attributes(W, classes))
-        n_features = W.shape[0] - int(self.fit_intercept)
-        self.support_ = np.asarray(np.any(np.asarray(W[:n_features]) != 0, axis=1))
-        self.n_features_selected_ = int(self.support_.sum())
 
     def _fitted_arrays(self) -> dict:
         return {name: getattr(self, name) for name in FITTED_ARRAYS}
