@@ -390,12 +390,8 @@ class SoftmaxRegression(
         coef, intercept = to_reported(coef, intercept)  # w₁ − w₀ for two classes
         support = np.any(np.asarray(W[:n_features]) != 0, axis=1)
         self.n_features_selected_ = int(support.sum())
-        return {
-            "classes_": classes,
-            "coef_": coef,
-            "intercept_": intercept,
-            "support_": support,
-        }
+        arrays = {"classes_": classes, "coef_": coef, "intercept_": intercept}
+        return {**arrays, "support_": support}
 
     def _set_solution(self, theta, result, objective, classes, weight) -> None:
         """Set the fitted attributes of a fit that ended at ``θ``.

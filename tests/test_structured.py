@@ -419,3 +419,36 @@ def test_partial_fit_standardizes_with_the_first_chunks_scales(scaled_data):
     model.fit(X, y).partial_fit(X[:50], y[:50])
     full = SoftmaxRegression(standardize=True).fit(X, y)
     assert_allclose(model.feature_scale_, full.feature_scale_, rtol=1e-12)
+
+
+# -- SoftmaxRegressionCV ------------------------------------------------------
+
+from sklearn_softmax import SoftmaxRegressionCV  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"grouped": True},
+        {"penalty_factor": np.r_[0.0, np.ones(7)]},
+        {"grouped": True, "penalty_factor": np.r_[0.0, 2.0, np.ones(6)]},
+        {"grouped": np.repeat(np.arange(4), 2), "standardize": True},
+    ],
+    ids=["grouped", "factor-0", "grouped-factor-0", "groups-standardize"],
+)
+def test_cv_path_starts_where_every_penalised_row_is_zero(data, options):
+    # Just below the first C only the unpenalised features are in the model
+    # (fitted first, at the null model); just above it one more enters.
+    X, y, s = data
+    cv = SoftmaxRegressionCV(Cs=3, l1_ratios=[1.0], **options)
+    cv.fit(X, y, sample_weight=s)
+    free = int(np.sum(np.asarray(options.get("penalty_factor", np.ones(8))) == 0))
+    C0 = cv.Cs_[0, 0]
+    params = {"l1_ratio": 1.0, "tol": 1e-9, "max_iter": 20_000, **options}
+    below = SoftmaxRegression(C=C0 * 0.999, **params).fit(X, y, sample_weight=s)
+    above = SoftmaxRegression(C=C0 * 1.1, **params).fit(X, y, sample_weight=s)
+    assert below.n_features_selected_ == free
+    assert above.n_features_selected_ > free
+    assert cv.n_features_selected_paths_.shape == cv.scores_.shape
+    assert np.array_equal(cv.n_features_selected_paths_, cv.n_nonzero_paths_)
+    assert np.all(cv.n_features_selected_paths_[:, 0] <= free + 2)
