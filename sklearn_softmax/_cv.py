@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends._inputs import check_sample_weight, combined_weights, encode_labels
 from ._cv_path import (
+    STRUCTURED,
     PathSpec,
     check_l1_ratios,
     fold_path,
@@ -45,6 +46,7 @@ _SHARED = (
     "class_weight",
     "random_state",
     "verbose",
+    *STRUCTURED,
 )
 
 
@@ -105,6 +107,9 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         splitter does not shuffle.
     verbose : int, default=0
         Verbosity of the fits and of joblib.
+    penalty_factor, grouped, lower_bounds, upper_bounds, positive, standardize
+        As in :class:`SoftmaxRegression`, for every fit; the data-driven
+        path then starts where every penalised row (or group) is zero.
 
     Attributes
     ----------
@@ -131,6 +136,8 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         model gives it probability zero.
     n_nonzero_paths_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
         Number of features with a non-zero coefficient for some class.
+    n_features_selected_paths_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
+        ``n_features_selected_`` of each fit of the path (the same counts).
     n_iter_ : ndarray of shape (n_folds, n_Cs, n_l1_ratios)
         Iterations of each fit of the path (the refit is not counted).
     coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
@@ -206,6 +213,12 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         class_weight=None,
         random_state=None,
         verbose=0,
+        penalty_factor=None,
+        grouped=False,
+        lower_bounds=None,
+        upper_bounds=None,
+        positive=False,
+        standardize=False,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -220,6 +233,12 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
+        self.penalty_factor = penalty_factor
+        self.grouped = grouped
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.positive = positive
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -274,9 +293,8 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             )
             l1_ratios = check_l1_ratios(self.l1_ratios, self.solver)
             s = combined_weights(sample_weight, self.class_weight, classes, y_index)
-            Cs = grid_of_Cs(
-                self.Cs, l1_ratios, X, y_index, classes, s, self.fit_intercept
-            )
+            params = {name: getattr(self, name) for name in _SHARED}
+            Cs = grid_of_Cs(self.Cs, l1_ratios, X, y_index, classes, s, params)
             # The strongest penalty of the path, on all the data, up front.
             penalty_strength(Cs.min(), s.sum())
             folds = split(self.cv, X, y, y_index, classes, split_params)
@@ -284,7 +302,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 classes=classes,
                 Cs=Cs,
                 l1_ratios=l1_ratios,
-                params={name: getattr(self, name) for name in _SHARED},
+                params=params,
                 scorer=scorer,
             )
             paths = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
@@ -346,6 +364,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         self.n_iter_ = np.stack([path.n_iter for path in paths])
         nonzero = (self.coefs_paths_[..., : self.n_features_in_] != 0).any(axis=-2)
         self.n_nonzero_paths_ = np.count_nonzero(nonzero, axis=-1)
+        self.n_features_selected_paths_ = self.n_nonzero_paths_
 
     def _set_mean_of_folds(self, rows: np.ndarray, present: np.ndarray) -> None:
         """``coef_``, ``intercept_``: each class's mean over the folds it is in."""

@@ -19,6 +19,13 @@ subdifferential of ``C Σ s ℓ + ½ (1 − ρ) ‖W‖² + ρ ‖W‖₁`` at `
 then starts at ``1 / max |G|``, the ``C_min`` of ``ρ = 1``, where the L2
 solution is still small.
 
+With penalty factors, groups or standardisation (:data:`STRUCTURED`), the
+start is computed at the *null model*: the fit with every penalised
+coefficient held at zero and the unpenalised ones (factor 0) fitted. With
+``G`` its gradient (per standardised coefficient under ``standardize``), the
+coefficients stay zero while ``C ‖G_g‖ ≤ ρ ω_g`` for every group ``g``
+(``|G_jk| ≤ ρ f_jk`` ungrouped), so ``C_min = ρ / max_g ‖G_g‖ / ω_g``.
+
 A class missing from a fold's training part cannot be fitted there. The fold
 model gives it zero coefficients and probability zero (an intercept of
 ``-inf``); with a fitted intercept, that is the limit of the fit as the
@@ -43,13 +50,24 @@ from sklearn.utils.validation import _check_method_params
 from ._binary import reported_rows, to_per_class
 from ._estimator import SoftmaxRegression
 from ._objectives import SoftmaxObjective
-from ._penalties import make_penalty
+from ._penalties import make_penalty, make_structure
 from ._solvers import get_solver
 from ._solvers._base import max_abs
+from ._structured_fit import FitCoordinates
 from ._warm_start import cold_theta
 
 #: The data-driven path spans ``C_min`` to ``C_min · 10**PATH_DECADES``.
 PATH_DECADES = 4
+
+#: The structured penalty's parameters, shared with every fit of the path.
+STRUCTURED = (
+    "penalty_factor",
+    "grouped",
+    "lower_bounds",
+    "upper_bounds",
+    "positive",
+    "standardize",
+)
 
 
 def path_start(X, y_index: np.ndarray, classes: np.ndarray, s, fit_intercept) -> float:
@@ -89,7 +107,7 @@ def check_l1_ratios(l1_ratios, solver: str) -> np.ndarray:
 
 
 def grid_of_Cs(
-    Cs, l1_ratios: np.ndarray, X, y_index, classes, s, fit_intercept: bool
+    Cs, l1_ratios: np.ndarray, X, y_index, classes, s, params: dict
 ) -> np.ndarray:
     """``Cs_``, of shape ``(n_Cs, n_l1_ratios)``: increasing ``C`` per column.
 
@@ -104,8 +122,65 @@ def grid_of_Cs(
                 f"positive values, got {Cs!r}."
             )
         return np.repeat(np.sort(values)[:, None], l1_ratios.size, axis=1)
-    start = path_start(X, y_index, classes, s, fit_intercept)
+    if any(params[name] is not default for name, default in _DEFAULTS.items()):
+        start = structured_path_start(X, y_index, classes, s, params)
+    else:
+        start = path_start(X, y_index, classes, s, params["fit_intercept"])
     return data_driven_Cs(start, int(Cs), l1_ratios)
+
+
+_DEFAULTS = {"penalty_factor": None, "grouped": False, "standardize": False}
+
+
+def structured_path_start(X, y_index, classes, s, params: dict) -> float:
+    """``1 / max_g ‖G_g‖ / ω_g`` at the null model (see the module's notes).
+
+    ``1.0`` when no penalised coefficient has a gradient there.
+    """
+    K, M = classes.shape[0], X.shape[1]
+    objective = SoftmaxObjective(X.T, y_index, K, s, params["fit_intercept"])
+    factor = np.ones((M, K))
+    if params["penalty_factor"] is not None:
+        structure = make_structure(
+            params["penalty_factor"], False, None, None, False, M, K
+        )
+        assert structure.factor is not None
+        factor = structure.factor
+    free = np.all(factor == 0, axis=1)
+    theta = _null_model(X, classes[y_index], s, params, free, objective)
+    coordinates = FitCoordinates(SoftmaxRegression(**params), objective)
+    if coordinates.scaled is not None:  # the gradient in W^s
+        theta = coordinates.to_solver(theta)
+    _, g = coordinates.objective.value_and_grad(theta)
+    G = coordinates.objective.unravel(g)[:M] * float(s.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(factor > 0, np.abs(G) / factor, 0.0)
+    grouped = params["grouped"]
+    if grouped is not False:
+        labels = np.arange(M) if grouped is True else np.asarray(grouped)
+        _, groups, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+        f_group = np.zeros(sizes.size)
+        f_group[groups] = factor[:, 0]
+        norms = np.sqrt(np.bincount(groups, (G * G).sum(axis=1), sizes.size))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(f_group > 0, norms / (np.sqrt(sizes) * f_group), 0.0)
+    g_max = float(np.max(ratio)) if ratio.size else 0.0
+    return 1.0 / g_max if g_max > 0 and np.isfinite(g_max) else 1.0
+
+
+def _null_model(X, y, s, params: dict, free: np.ndarray, objective) -> np.ndarray:
+    """``θ`` of the fit with only the unpenalised features (else the constant)."""
+    if not free.any():
+        return cold_theta(objective)
+    kept = np.where(free, 0.0, np.inf)
+    fitted = {**params, "penalty_factor": kept, "grouped": False}
+    model = SoftmaxRegression(C=1.0, **fitted)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=s)
+    coef, intercept = to_per_class(model.coef_, model.intercept_)
+    W = np.vstack([coef.T, intercept[None, :]]) if params["fit_intercept"] else coef.T
+    return np.ascontiguousarray(W, dtype=objective.dtype).ravel()
 
 
 def data_driven_Cs(c_start: float, n_Cs: int, l1_ratios: np.ndarray) -> np.ndarray:

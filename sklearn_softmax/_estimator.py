@@ -31,11 +31,17 @@ from ._predict import SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver, solvers_for
 from ._solvers._stream import ONLINE_LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
+from ._structured_fit import (
+    FitCoordinates,
+    centre_free_rows,
+    penalty_structure,
+    structured_tags,
+)
 from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta
 
 #: The fitted arrays a backend places where the input lives.
-FITTED_ARRAYS = ("classes_", "coef_", "intercept_")
+FITTED_ARRAYS = ("classes_", "coef_", "intercept_", "support_")
 
 
 class SoftmaxRegression(
@@ -145,6 +151,36 @@ class SoftmaxRegression(
     n_iter_no_change : int, default=5
         Iterations without an improvement of at least ``tol`` of the
         validation score before ``early_stopping`` stops the solver.
+    penalty_factor : array-like of shape (n_features,) or \
+(n_classes, n_features), default=None
+        Non-negative multipliers of each coefficient's penalty, both parts,
+        as given: no rescaling (glmnet rescales them to sum to
+        ``n_features``). ``0`` leaves a coefficient unpenalised (for three or
+        more classes such a row is returned centred across the classes),
+        ``np.inf`` holds it at 0. Two classes take ``(n_features,)`` or
+        ``(1, n_features)``. Not with ``"gd"``, nor ``np.inf`` with
+        ``"newton-cg"``; see the penalties page.
+    grouped : bool or array-like of int of shape (n_features,), default=False
+        ``True``: the L1 part is ``ρ Σ_j ‖W_j·‖₂`` over each feature's row
+        across the classes, so features leave the model whole (two classes:
+        ``|d| / √2``, ``d = coef_``). Integer labels group features, each
+        group weighted by the root of its size. ``"fista"`` or ``"sgd"``;
+        not with bounds.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,) or \
+(n_classes, n_features), default=None
+        Bounds on ``coef_`` as reported (two classes: on ``w₁ − w₀``),
+        held exactly, with any penalty: ``"fista"``, ``"sgd"``, or
+        ``"lbfgs"`` for smooth penalties and three or more classes.
+    positive : bool, default=False
+        ``lower_bounds=0``: non-negative ``coef_``.
+    standardize : bool, default=False
+        Fit on features scaled to unit weighted standard deviation (and,
+        with an intercept, centred), penalise the coefficients on that
+        scale, and report ``coef_`` and ``intercept_`` on the original
+        scale. Weighted moments, population variance; the parameter is
+        transformed, not the data (sparse ``X`` is never copied). Constant
+        features get a zero coefficient and ``feature_scale_`` 1. Not with
+        ``solver="sgd"``, ``early_stopping`` or :meth:`partial_fit`.
 
     Attributes
     ----------
@@ -177,6 +213,16 @@ class SoftmaxRegression(
     best_validation_score_ : float or None
         With ``early_stopping=True``, the best of ``validation_scores_``,
         that of the fitted ``coef_`` and ``intercept_``; else ``None``.
+    support_ : ndarray of bool of shape (n_features,)
+        The features with a non-zero coefficient for some class (what
+        ``SelectFromModel`` users expect of a mask).
+    n_features_selected_ : int
+        ``support_.sum()``.
+    feature_mean_ : ndarray of shape (n_features,)
+        With ``standardize=True``, the weighted feature means.
+    feature_scale_ : ndarray of shape (n_features,)
+        With ``standardize=True``, the weighted standard deviations (1 for
+        constant features): ``coef_`` is the standardised fit's divided by it.
 
     See Also
     --------
@@ -218,6 +264,12 @@ class SoftmaxRegression(
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "penalty_factor": ["array-like", None],
+        "grouped": ["boolean", "array-like"],
+        "lower_bounds": [Real, "array-like", None],
+        "upper_bounds": [Real, "array-like", None],
+        "positive": ["boolean"],
+        "standardize": ["boolean"],
     }
 
     def __init__(
@@ -239,6 +291,12 @@ class SoftmaxRegression(
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        penalty_factor=None,
+        grouped=False,
+        lower_bounds=None,
+        upper_bounds=None,
+        positive=False,
+        standardize=False,
     ):
         self.C = C
         self.l1_ratio = l1_ratio
@@ -257,6 +315,12 @@ class SoftmaxRegression(
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.penalty_factor = penalty_factor
+        self.grouped = grouped
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.positive = positive
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -264,7 +328,7 @@ class SoftmaxRegression(
         # From the registry: "fista" needs what the device objective lacks.
         on_device = ("auto", *solvers_for(ArrayAPISoftmaxObjective))
         tags.array_api_support = self.solver in on_device
-        return tags
+        return structured_tags(self, tags)  # what penalty options change
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -288,8 +352,10 @@ class SoftmaxRegression(
         with _restore_on_error(self):
             backend.check(self)
             data = backend.fit_data(self, X, y, sample_weight)
-            penalty = make_penalty(self.C, self.l1_ratio, data.weight)
-            solver = get_solver(self.solver, penalty, data.objective, backend.name)
+            coords = FitCoordinates(self, data.objective, backend.name)
+            structure = coords.structure(penalty_structure(self, data.objective))
+            penalty = make_penalty(self.C, self.l1_ratio, data.weight, structure)
+            solver = get_solver(self.solver, penalty, coords.objective, backend.name)
             if solver.stochastic:  # batch size, random state, online steps
                 solver = solver.configured(**self._stochastic_options())
             # The previous solution under warm_start, else the best constant.
@@ -297,15 +363,19 @@ class SoftmaxRegression(
             callbacks = FitCallbacks(self, solver.name, data, theta0, backend.place)
             with data.objective.parallel():
                 result = solver.solve(
-                    data.objective,
+                    coords.objective,
                     penalty,
-                    theta0,
+                    coords.to_solver(theta0),
                     tol=self.tol,
                     max_iter=self.max_iter,
-                    callback=callbacks.callback,
+                    callback=coords.wrap(callbacks.callback),
                 )
+            result.theta = coords.to_original(result.theta)
             theta = callbacks.solution(result)  # early stopping's best, or last
+            if structure is not None:  # unpenalised rows centred across classes
+                theta = centre_free_rows(penalty, data.objective, theta)
             self._set_solution(theta, result, data.objective, data.classes, data.weight)
+            coords.set_attributes(self)
             self._set_fitted_arrays(backend.place(self._fitted_arrays(), data))
             callbacks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.
@@ -322,7 +392,10 @@ class SoftmaxRegression(
         coef = W[:n_features].T
         intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
         coef, intercept = to_reported(coef, intercept)  # w₁ − w₀ for two classes
-        return {"classes_": classes, "coef_": coef, "intercept_": intercept}
+        support = np.any(np.asarray(W[:n_features]) != 0, axis=1)
+        self.n_features_selected_ = int(support.sum())
+        arrays = {"classes_": classes, "coef_": coef, "intercept_": intercept}
+        return {**arrays, "support_": support}
 
     def _set_solution(self, theta, result, objective, classes, weight) -> None:
         """Set the fitted attributes of a fit that ended at ``θ``.

@@ -59,6 +59,7 @@ from ._solvers._ftrl import FTRL, FTRLState
 from ._solvers._online import OnlineSGD, OnlineState
 from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
 from ._solvers._stream import online_solver
+from ._structured_fit import penalty_structure, stream_scale, structure_is_set
 from ._validation import _restore_on_error
 from ._warm_start import constant_intercept
 
@@ -148,7 +149,11 @@ class PartialFitMixin:
         }
 
     def _online_solver(self) -> OnlineSGD | OnlineNewton | FTRL:
-        return online_solver(**self._online_options(), smooth=self._smooth_penalty())
+        return online_solver(
+            **self._online_options(),
+            smooth=self._smooth_penalty(),
+            structured=structure_is_set(self),
+        )
 
     @numpy_only
     @_fit_context(prefer_skip_nested_validation=True)
@@ -282,13 +287,35 @@ class PartialFitMixin:
             W[-1] = constant_intercept(y_index, s, objective.n_classes)
         return solver.init(W.ravel(), objective.shape)
 
+    def _online_structure(self, objective):
+        """The penalty's structure for the online steps, or ``None``.
+
+        Raises
+        ------
+        ValueError
+            For structured options with ``learning_rate="newton"`` (L2 only).
+        """
+        scale = stream_scale(self, objective) if self.standardize else None
+        structure = penalty_structure(self, objective, scale=scale)
+        if structure is None:
+            return None
+        if self.learning_rate == "newton":
+            raise ValueError(
+                "learning_rate='newton' takes no penalty_factor, grouped or "
+                "bounds; use learning_rate='adagrad' or solver='fista' in fit."
+            )
+        return structure
+
     def _partial_fit_pass(
         self, solver, objective, state
     ) -> OnlineState | NewtonState | FTRLState:
         """One pass of ``solver`` over the chunk's ``objective``, closed."""
         if isinstance(solver, OnlineNewton):
             check_newton_problem(objective.n_params, self._smooth_penalty())
-        penalty_for = functools.partial(make_penalty, self.C, self.l1_ratio)
+        structure = self._online_structure(objective)
+        penalty_for = functools.partial(
+            make_penalty, self.C, self.l1_ratio, structure=structure
+        )
         state = solver.run_chunk(state, objective, self.batch_size, penalty_for)
         state, loss = solver.end_pass(state)
         if self.verbose:

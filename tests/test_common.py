@@ -23,6 +23,11 @@ ESTIMATORS = [
     # Balanced class weights (partial_fit too), and no intercept.
     SoftmaxRegression(class_weight="balanced"),
     SoftmaxRegression(fit_intercept=False),
+    # Structured penalties: groups across classes, bounds (auto: lbfgs, and
+    # fista for two classes), factors excluding nothing.
+    SoftmaxRegression(grouped=True, l1_ratio=0.5),
+    SoftmaxRegression(positive=True),
+    SoftmaxRegression(standardize=True),
     # A short path keeps the checks quick; the default passes them as well.
     SoftmaxRegressionCV(Cs=3),
 ]

@@ -83,7 +83,7 @@ class ArrayAPIBackend(Backend):
         return FitData(objective, classes, s.sum(), X, y, sample_weight)
 
     def place(self, attributes: dict, data: FitData) -> dict:
-        """``coef_``, ``intercept_`` in ``X``'s namespace, ``classes_`` in ``y``'s.
+        """The fitted arrays in ``X``'s namespace, ``classes_`` in ``y``'s.
 
         String labels stay a NumPy array.
         """
@@ -91,6 +91,7 @@ class ArrayAPIBackend(Backend):
         moved = dict(attributes)
         moved["coef_"] = xp.asarray(attributes["coef_"], device=where)
         moved["intercept_"] = xp.asarray(attributes["intercept_"], device=where)
+        moved["support_"] = xp.asarray(attributes["support_"], device=where)
         labels = namespace(data.y)
         if labels is not None:
             moved["classes_"] = to_namespace(attributes["classes_"], *labels)

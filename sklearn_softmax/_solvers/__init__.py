@@ -13,7 +13,7 @@ apart; :func:`solvers_for` lists what runs on a class of objectives.
 from __future__ import annotations
 
 from .._objectives._protocols import CAPABILITIES, SmoothObjective
-from .._penalties import ElasticNet
+from .._penalties import Penalty
 from ._base import Solver, SolverResult
 from ._fista import FISTA
 from ._gd import GradientDescent
@@ -34,8 +34,10 @@ IMPLEMENTATIONS: dict[str, tuple[Solver, ...]] = {
 #: Each name's primary implementation (what the estimator's ``solver`` names).
 SOLVERS: dict[str, Solver] = {name: impls[0] for name, impls in IMPLEMENTATIONS.items()}
 
-#: What ``solver="auto"`` picks: the first of these the objective can serve,
-#: for a smooth penalty and for one with an L1 part.
+#: What ``solver="auto"`` picks: the first of these the objective can serve
+#: (and whose ``handles`` cover the penalty's ``needs``), for a smooth penalty
+#: and for one with an L1 part; a smooth penalty none of the first handles
+#: goes to the second.
 AUTO = {"smooth": ("newton-cg", "lbfgs"), "non-smooth": ("fista", "sgd")}
 
 __all__ = [
@@ -95,7 +97,7 @@ def check_solver(
 
 def get_solver(
     name: str,
-    penalty: ElasticNet,
+    penalty: Penalty,
     objective: SmoothObjective | None = None,
     where: str = "this input",
 ) -> Solver:
@@ -116,6 +118,7 @@ def get_solver(
     if name == "auto":
         name = _auto(penalty, objective)
     solver = SOLVERS[name]
+    _check_handles(name, solver, penalty)
     if solver.smooth_only and not penalty.smooth:
         capable = sorted(n for n, s in SOLVERS.items() if not s.smooth_only)
         if objective is not None:
@@ -132,9 +135,28 @@ def get_solver(
     return solver if objective is None else check_solver(name, objective, where)
 
 
-def _auto(penalty: ElasticNet, objective: SmoothObjective | None) -> str:
+def _check_handles(name: str, solver: Solver, penalty: Penalty) -> None:
+    """Refuse a penalty option the solver does not handle, naming those that do."""
+    missing = penalty.needs - solver.handles
+    if not missing:
+        return
+    capable = sorted(n for n, s in SOLVERS.items() if penalty.needs <= s.handles)
+    raise ValueError(
+        f"solver={name!r} does not handle {', '.join(sorted(missing))} of the "
+        f"penalty (penalty_factor, grouped, lower_bounds, upper_bounds, "
+        f"positive): use solver='auto' or one of {capable}."
+    )
+
+
+def _auto(penalty: Penalty, objective: SmoothObjective | None) -> str:
     """The name ``solver="auto"`` stands for (the first preference if none runs)."""
-    preferences = AUTO["smooth" if penalty.smooth else "non-smooth"]
+    preferences: tuple[str, ...] = AUTO["smooth" if penalty.smooth else "non-smooth"]
+    if penalty.needs:
+        preferences = tuple(
+            n
+            for n in (*preferences, *AUTO["non-smooth"])
+            if penalty.needs <= SOLVERS[n].handles
+        )
     if objective is None:
         return preferences[0]
     runnable = (n for n in preferences if _runs_on(n, objective.provides))

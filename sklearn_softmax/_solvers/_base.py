@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from .._objectives._protocols import SmoothObjective
-from .._penalties import ElasticNet
+from .._penalties import Penalty
 
 Callback = Callable[..., bool | None]
 #: The objective protocol a solver's ``solve`` is typed with.
@@ -92,6 +92,8 @@ class Solver(Generic[ObjectiveT]):
         them with the objective's ``provides``.
     smooth_only : bool
         Whether the solver needs a differentiable penalty (no L1 part).
+    handles : frozenset of str
+        The structured penalty's options it handles (factors, groups, bounds).
     stochastic : bool
         Whether the solver draws minibatches: :meth:`configured` then gives
         it the estimator's ``batch_size``, ``random_state`` and the options
@@ -102,6 +104,10 @@ class Solver(Generic[ObjectiveT]):
     requires: frozenset[str] = frozenset({"gradient"})
     smooth_only: bool = True
     stochastic: bool = False
+    #: The penalty options (:attr:`.._penalties.StructuredPenalty.needs`) the
+    #: solver handles: ``"factors"``, ``"excluded"`` (infinite factors),
+    #: ``"groups"``, ``"bounds"`` and ``"two-class bounds"``.
+    handles: frozenset[str] = frozenset()
 
     def configured(
         self, *, batch_size: int, random_state=None, online: dict | None = None
@@ -117,7 +123,7 @@ class Solver(Generic[ObjectiveT]):
     def solve(
         self,
         objective: ObjectiveT,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,
@@ -134,7 +140,7 @@ def max_abs(g: np.ndarray) -> float:
 
 
 def subdifferential_distance(
-    G: np.ndarray, W: np.ndarray, penalty: ElasticNet, n_features: int
+    G: np.ndarray, W: np.ndarray, penalty: Penalty, n_features: int
 ) -> float:
     r"""``max`` over entries of the distance of ``−∇f`` to ``∂P(W)``.
 
@@ -153,8 +159,9 @@ def subdifferential_distance(
         Gradient of the smooth loss ``f`` (without the penalty).
     W : ndarray of shape (n_rows, K)
         The point; ``n_rows`` is ``M`` or ``M + 1`` with the intercept last.
-    penalty : ElasticNet
-        The penalty ``P`` on ``W[:M]``.
+    penalty : ElasticNet or StructuredPenalty
+        The penalty ``P`` on ``W[:M]``, whose ``distance`` gives the
+        coefficient rows' part (bounds and groups included).
     n_features : int
         ``M``, the number of penalised rows.
 
@@ -165,16 +172,7 @@ def subdifferential_distance(
     """
     if not G.size:
         return 0.0
-    coef, g = W[:n_features], G[:n_features]
-    smooth = g + penalty.l2_strength * coef
-    c = penalty.l1_strength
-    if c:
-        shrunk = np.maximum(np.abs(g) - c, 0)
-        d = np.abs(smooth + c * np.sign(coef))
-        d = np.where(coef != 0, d, shrunk)
-    else:
-        d = np.abs(smooth)
-    distance = float(np.max(d)) if d.size else 0.0
+    distance = penalty.distance(G[:n_features], W[:n_features])
     if G.shape[0] > n_features:
         distance = max(distance, max_abs(G[n_features:]))
     return distance

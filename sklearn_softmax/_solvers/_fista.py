@@ -59,7 +59,7 @@ from typing import Protocol
 import numpy as np
 
 from .._objectives._protocols import MeanObjective, MomentObjective
-from .._penalties import ElasticNet
+from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult
 from ._problem import CompositeProblem
 from ._trace import IterationTrace
@@ -103,6 +103,19 @@ class Metric:
         # W is C-ordered: each row of K entries shares its feature's scale.
         self.D = np.repeat(sq, objective.n_classes).astype(dtype)
         self.coef_steps = objective.unravel(1.0 / self.D)[:M]
+
+    def uniform_over(self, groups: np.ndarray) -> None:
+        """Make ``D`` the largest of each group of rows (``groups`` ``(M,)``).
+
+        The proximal map of a group norm is explicit for one step per group;
+        a larger ``D`` is still a metric, and backtracking adapts the step.
+        """
+        D = self.D.reshape(self.objective.shape)  # a view: self.D changes
+        rows = D[: self.M, 0]
+        largest = np.full(int(groups.max()) + 1 if groups.size else 0, -np.inf)
+        np.maximum.at(largest, groups, rows)
+        D[: self.M] = largest[groups, None].astype(D.dtype)
+        self.coef_steps = D[: self.M] ** -1.0
 
     def to_u(self, v: np.ndarray) -> np.ndarray:
         """``θ`` (or a difference of two) in the centred coordinates."""
@@ -150,6 +163,7 @@ class FISTA(Solver[FistaObjective]):
     name = "fista"
     requires = frozenset({"gradient", "moments", "means"})
     smooth_only = False
+    handles = frozenset({"factors", "excluded", "groups", "bounds", "two-class bounds"})
     growth = 1.25
     shrink = 0.5
     max_backtracks = 60
@@ -159,7 +173,7 @@ class FISTA(Solver[FistaObjective]):
     def solve(
         self,
         objective: FistaObjective,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,
@@ -168,10 +182,12 @@ class FISTA(Solver[FistaObjective]):
     ) -> SolverResult:
         problem = CompositeProblem(objective, penalty)
         metric = Metric(objective, self.diagonal, self.centred)
+        if "groups" in penalty.needs:  # the group prox needs one step a group
+            metric.uniform_over(penalty.structure.groups)  # type: ignore[union-attr, arg-type]
         trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
         # Below this (relative) size, rounding decides comparisons of f.
         noise = 16 * float(np.finfo(objective.dtype).eps)
-        x = np.asarray(theta0, dtype=objective.dtype).copy()
+        x = problem.project(np.asarray(theta0, dtype=objective.dtype).copy())
         y, y_is_x, momentum, step, resolved = x, True, 1.0, 1.0, True
         while True:
             f_y, g_y = problem.data_value_and_grad(y)

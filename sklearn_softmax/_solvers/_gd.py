@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._objectives._protocols import SmoothObjective
-from .._penalties import ElasticNet
+from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult
 from ._problem import CompositeProblem
 from ._trace import IterationTrace
@@ -33,7 +33,7 @@ class GradientDescent(Solver[SmoothObjective]):
     def solve(
         self,
         objective: SmoothObjective,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,

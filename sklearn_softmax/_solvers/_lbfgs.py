@@ -1,4 +1,11 @@
-"""L-BFGS from scipy on the smooth objective."""
+"""L-BFGS from scipy on the smooth objective, L-BFGS-B's bounds for the penalty's box.
+
+Penalty factors enter through the smooth part's value and gradient; bounds
+on ``W[:M]`` (three or more classes) and coefficients held at zero by an
+infinite factor become L-BFGS-B's bounds on the flat ``θ`` (the intercept
+row is free). With bounds, convergence is judged by the distance of ``−∇f``
+to ``∂P`` plus the box's normal cone (the projected gradient).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .._objectives._protocols import SmoothObjective
-from .._penalties import ElasticNet
+from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult
 from ._problem import CompositeProblem
 from ._trace import IterationTrace
@@ -20,11 +27,12 @@ class LBFGS(Solver[SmoothObjective]):
     """
 
     name = "lbfgs"
+    handles = frozenset({"factors", "excluded", "bounds"})
 
     def solve(
         self,
         objective: SmoothObjective,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,
@@ -53,6 +61,7 @@ class LBFGS(Solver[SmoothObjective]):
             np.asarray(theta0, dtype=np.float64),
             method="L-BFGS-B",
             jac=True,
+            bounds=_bounds(problem),
             callback=on_iteration,
             options={
                 "maxiter": max_iter,
@@ -62,7 +71,7 @@ class LBFGS(Solver[SmoothObjective]):
             },
         )
         if not trace.stopped:
-            self._conclude(trace, result, problem.smooth_optimality(result.jac), tol)
+            self._conclude(trace, result, _measure(problem, result), tol)
         n_iter = trace.n_iter if trace.stopped else int(result.nit)
         return trace.result(result.x.astype(objective.dtype), n_iter)
 
@@ -81,3 +90,30 @@ class LBFGS(Solver[SmoothObjective]):
                 f"{g_max:.1e} > tol={tol} (scipy: {message})"
             )
         trace.conclude(converged, message)
+
+
+def _measure(problem: CompositeProblem, result) -> float:
+    """``max |∇F|``, or with bounds the distance of ``−∇f`` to ``∂P`` and the box."""
+    if not problem.penalty.needs & {"bounds", "excluded"}:
+        return problem.smooth_optimality(result.jac)
+    theta = result.x.astype(problem.dtype)
+    return problem.optimality(problem.data_value_and_grad(theta)[1], theta)
+
+
+def _bounds(problem: CompositeProblem):
+    """L-BFGS-B's ``(lower, upper)`` per entry of ``θ``, or ``None`` without a box."""
+    penalty = problem.penalty
+    if not penalty.needs & {"bounds", "excluded"}:
+        return None
+    structure = penalty.structure  # type: ignore[union-attr]
+    M, shape = problem.n_features, problem.shape
+    lower = np.full(shape, -np.inf)
+    upper = np.full(shape, np.inf)
+    if structure.lower is not None:
+        lower[:M] = structure.lower
+    if structure.upper is not None:
+        upper[:M] = structure.upper
+    if structure.excluded is not None:
+        lower[:M][structure.excluded] = 0.0
+        upper[:M][structure.excluded] = 0.0
+    return list(zip(lower.ravel(), upper.ravel(), strict=True))

@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 
 from .._objectives._protocols import HessianObjective, MomentObjective
-from .._penalties import ElasticNet
+from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult, max_abs
 from ._problem import CompositeProblem
 from ._trace import IterationTrace
@@ -97,6 +97,7 @@ class NewtonCG(Solver[NewtonObjective]):
     """
 
     name = "newton-cg"
+    handles = frozenset({"factors"})
     requires = frozenset({"gradient", "hessian", "moments"})
     armijo = 1e-4
     max_halvings = 40
@@ -110,7 +111,7 @@ class NewtonCG(Solver[NewtonObjective]):
     def solve(
         self,
         objective: NewtonObjective,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,

@@ -77,7 +77,7 @@ from typing import ClassVar
 import numpy as np
 
 from .._objectives import SoftmaxObjective
-from .._penalties import ElasticNet, soft_threshold
+from .._penalties import ElasticNet, StructuredPenalty, soft_threshold
 from ._batches import StreamState, close_pass, step_batches
 
 #: The schedules of ``SGDClassifier`` and AdaGrad.
@@ -168,7 +168,9 @@ def _descend(objective, theta, direction, penalty: ElasticNet, step) -> np.ndarr
     M = objective.n_features
     steps = objective.unravel(np.broadcast_to(step, theta.shape))
     W_new = objective.unravel(theta) - steps * objective.unravel(direction)
-    if penalty.l1_strength:
+    if isinstance(penalty, StructuredPenalty):  # L1 or group, bounds: its prox
+        W_new[:M] = penalty.prox_l1(W_new[:M], steps[:M])
+    elif penalty.l1_strength:
         W_new[:M] = soft_threshold(W_new[:M], steps[:M] * penalty.l1_strength)
     return W_new.ravel()
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from .._objectives._blocks import HessianProduct, with_diagonal
 from .._objectives._protocols import HessianObjective, SmoothObjective
-from .._penalties import ElasticNet
+from .._penalties import Penalty
 from ._base import max_abs, subdifferential_distance
 
 
@@ -37,7 +37,7 @@ class CompositeProblem:
     ----------
     objective : SmoothObjective
         The data term ``f``.
-    penalty : ElasticNet
+    penalty : ElasticNet or StructuredPenalty
         ``P``, on the first ``M`` rows of ``W``.
     smooth : bool, default=False
         Refuse a penalty with an L1 part: for solvers that minimise the smooth
@@ -50,7 +50,7 @@ class CompositeProblem:
     """
 
     def __init__(
-        self, objective: SmoothObjective, penalty: ElasticNet, *, smooth: bool = False
+        self, objective: SmoothObjective, penalty: Penalty, *, smooth: bool = False
     ):
         if smooth and not penalty.smooth:
             raise ValueError("This solver needs a penalty without an L1 part.")
@@ -116,7 +116,7 @@ class CompositeProblem:
 
         def diagonal() -> np.ndarray:
             d = data_hessp.diagonal()
-            d.reshape(self.shape)[: self.n_features] += self.penalty.l2_strength
+            d.reshape(self.shape)[: self.n_features] += self.penalty.l2_diagonal
             return d
 
         return f, g, with_diagonal(hessp, diagonal)
@@ -129,6 +129,14 @@ class CompositeProblem:
         """
         W = self.objective.unravel(theta).copy()
         W[: self.n_features] = self.penalty.prox(W[: self.n_features], step)
+        return W.ravel()
+
+    def project(self, theta: np.ndarray) -> np.ndarray:
+        """``θ`` with ``W[:M]`` moved to the penalty's feasible set (bounds)."""
+        if not self.penalty.needs:
+            return theta
+        W = self.objective.unravel(theta).copy()
+        W[: self.n_features] = self.penalty.project(W[: self.n_features])
         return W.ravel()
 
     def optimality(self, g: np.ndarray, theta: np.ndarray) -> float:

@@ -78,7 +78,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._objectives._protocols import FiniteSumObjective, FiniteSumTerms
-from .._penalties import ElasticNet
+from .._penalties import Penalty, StructuredPenalty
 from ._base import Solver, SolverResult
 from ._epochs import run_epochs
 from ._problem import CompositeProblem
@@ -103,6 +103,8 @@ def proximal_gradient_step(
     """
     xp, dtype, wide = terms.xp, terms.dtype, terms.wide_dtype
     penalty, M = problem.penalty, problem.n_features
+    if isinstance(penalty, StructuredPenalty):
+        return _structured_step(penalty, M, W, D, step)
     l2, l1 = float(penalty.l2_strength), float(penalty.l1_strength)
     if l2:
         coef = xp.astype(D[:M, :], wide, copy=False)
@@ -116,6 +118,19 @@ def proximal_gradient_step(
         shrunk = xp.maximum(shrunk, xp.zeros_like(shrunk))
         coef = xp.astype(xp.sign(coef) * shrunk, dtype, copy=False)
         W = xp.concat([coef, W[M:, :]], axis=0)
+    return W
+
+
+def _structured_step(penalty: StructuredPenalty, M: int, W, D, step):
+    """:func:`proximal_gradient_step` for a structured penalty (NumPy arrays).
+
+    The gradient step with ``∇P₂ = α (1 − ρ) f ∘ W``, then the penalty's
+    proximal map of its non-smooth part (L1 or group, bounds, exclusions).
+    """
+    W = np.array(W, copy=True)
+    W[M:] -= step * D[M:]
+    coef = W[:M] - step * (D[:M] + penalty.grad(W[:M]))
+    W[:M] = penalty.prox_l1(coef, float(step))
     return W
 
 
@@ -194,6 +209,7 @@ class SAGA(Solver):
     name = "sgd"
     requires = frozenset({"gradient", "finite_sum"})
     smooth_only = False
+    handles = frozenset({"factors", "excluded", "groups", "bounds", "two-class bounds"})
     stochastic = True
 
     def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE, random_state=None):
@@ -210,7 +226,7 @@ class SAGA(Solver):
         return SAGA(batch_size=batch_size, random_state=random_state)
 
     @staticmethod
-    def step_size(terms: FiniteSumTerms, penalty: ElasticNet, b: int, rng) -> float:
+    def step_size(terms: FiniteSumTerms, penalty: Penalty, b: int, rng) -> float:
         """``STEP_FACTOR / L_b`` for the ``n`` terms in batches of ``b`` (see above)."""
         n = terms.n
         L, L_max = terms.curvature_bounds(rng)
@@ -224,7 +240,7 @@ class SAGA(Solver):
     def solve(
         self,
         objective: FiniteSumObjective,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,
@@ -240,7 +256,7 @@ class SAGA(Solver):
         return run_epochs(
             problem,
             SAGAEpochs(problem, terms, b, rng),
-            terms.to_native(theta0),
+            terms.to_native(problem.project(np.asarray(theta0))),
             step=step,
             tol=tol,
             max_iter=max_iter,

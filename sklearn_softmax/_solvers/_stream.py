@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .._objectives._protocols import ChunkedObjective
-from .._penalties import ElasticNet
+from .._penalties import ElasticNet, Penalty
 from ._base import Solver, SolverResult
 from ._epochs import run_epochs
 from ._ftrl import FTRL
@@ -40,11 +40,22 @@ from ._saga import DEFAULT_BATCH_SIZE
 ONLINE_LEARNING_RATES = (*LEARNING_RATES, "ftrl", "newton", "auto")
 
 
-def resolve_learning_rate(learning_rate: str, smooth: bool) -> str:
-    """``"auto"``: ``"adagrad"`` for a smooth penalty, ``"ftrl"`` with an L1 part."""
+def resolve_learning_rate(
+    learning_rate: str, smooth: bool, structured: bool = False
+) -> str:
+    """``"auto"``: ``"adagrad"`` for a smooth penalty, ``"ftrl"`` with an L1 part.
+
+    A ``structured`` penalty (factors, groups, bounds, standardisation) takes
+    ``"adagrad"``: FTRL's threshold is one strength for every coefficient.
+    """
+    if learning_rate == "ftrl" and structured:
+        raise ValueError(
+            "learning_rate='ftrl' takes no penalty_factor, grouped, bounds or "
+            "standardize; use learning_rate='adagrad' (the default with them)."
+        )
     if learning_rate != "auto":
         return learning_rate
-    return "adagrad" if smooth else "ftrl"
+    return "adagrad" if smooth or structured else "ftrl"
 
 
 def online_solver(
@@ -54,12 +65,13 @@ def online_solver(
     tol: float = 1e-4,
     *,
     smooth: bool = True,
+    structured: bool = False,
 ) -> OnlineSGD | OnlineNewton | FTRL:
     """The online solver of ``learning_rate`` (for a ``smooth`` penalty or not).
 
     Newton windows, FTRL-proximal, or minibatch steps with a schedule.
     """
-    learning_rate = resolve_learning_rate(learning_rate, smooth)
+    learning_rate = resolve_learning_rate(learning_rate, smooth, structured)
     if learning_rate == "newton":
         return OnlineNewton()
     if learning_rate == "ftrl":
@@ -135,7 +147,7 @@ class StreamSGD(Solver):
     def solve(
         self,
         objective: Any,
-        penalty: ElasticNet,
+        penalty: Penalty,
         theta0: np.ndarray,
         *,
         tol: float,

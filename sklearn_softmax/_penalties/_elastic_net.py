@@ -1,4 +1,4 @@
-"""Penalties on the coefficients ``W[:M]`` (never on the intercept row).
+"""The elastic net on the coefficients ``W[:M]`` (never on the intercept row).
 
 Conventions
 -----------
@@ -11,7 +11,10 @@ converts ``C`` and ``l1_ratio`` into a penalty object.
 Each penalty acts on the coefficient block ``W`` of shape ``(M, K)``:
 ``value(W)``, ``grad(W)`` and ``hessp(V)`` for its smooth part, and
 ``prox(W, step)`` for the whole penalty. ``smooth`` says whether the smooth
-part is the whole penalty.
+part is the whole penalty. ``distance(G, W)`` is the optimality measure,
+``project(W)`` the nearest point of the feasible set (``W`` itself: no
+constraints), and ``needs`` what of a solver the penalty asks beyond the
+elastic net (nothing).
 """
 
 from __future__ import annotations
@@ -41,10 +44,18 @@ class ElasticNet:
         """Whether the penalty is differentiable everywhere (no L1 part)."""
         return self.alpha == 0.0 or self.l1_ratio == 0.0
 
+    #: What the penalty asks of a solver beyond the elastic net: nothing.
+    needs: frozenset[str] = frozenset()
+
     @property
     def l2_strength(self) -> float:
         """Coefficient ``α (1 − ρ)`` of ``½ ‖W‖²_F``."""
         return self.alpha * (1.0 - self.l1_ratio)
+
+    @property
+    def l2_diagonal(self) -> float:
+        """The L2 part's Hessian diagonal, ``α (1 − ρ)`` for every entry."""
+        return self.l2_strength
 
     @property
     def l1_strength(self) -> float:
@@ -84,60 +95,36 @@ class ElasticNet:
         shrunk = soft_threshold(W, step * self.l1_strength)
         return shrunk / (1.0 + step * self.l2_strength)
 
+    def project(self, W: np.ndarray) -> np.ndarray:
+        """The nearest feasible point: ``W`` itself (no constraints)."""
+        return W
+
+    def distance(self, G: np.ndarray, W: np.ndarray) -> float:
+        r"""The largest distance of ``−G`` to ``∂P(W)``, over the entries.
+
+        Entry by entry, with ``a = α (1 − ρ)`` and ``c = α ρ``, the
+        subgradient of smallest magnitude of ``f + P`` (``g`` the entry of
+        ``G = ∇f``) is
+
+        .. math:: |g + a w + c \, \mathrm{sign}(w)| \ \text{if}\ w \ne 0,
+                  \qquad \max(|g| - c, 0) \ \text{if}\ w = 0.
+
+        Parameters
+        ----------
+        G, W : ndarray of shape (M, K)
+            The data term's gradient and the point, coefficient rows only.
+        """
+        smooth = G + self.l2_strength * W
+        c = self.l1_strength
+        if c:
+            shrunk = np.maximum(np.abs(G) - c, 0)
+            d = np.abs(smooth + c * np.sign(W))
+            d = np.where(W != 0, d, shrunk)
+        else:
+            d = np.abs(smooth)
+        return float(np.max(d)) if d.size else 0.0
+
 
 def soft_threshold(W: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
     """``sign(W) max(|W| − threshold, 0)``: the proximal step of ``threshold ‖·‖₁``."""
     return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
-
-
-def make_penalty(C: float, l1_ratio: float, weight_sum: float) -> ElasticNet:
-    """Convert the estimator's ``C`` and ``l1_ratio`` into a penalty.
-
-    Parameters
-    ----------
-    C : float
-        Inverse regularisation strength; ``np.inf`` means no penalty.
-    l1_ratio : float
-        Share of the L1 term in ``[0, 1]``.
-    weight_sum : float
-        ``Σ s``, the sum of the sample weights (times class weights).
-
-    Returns
-    -------
-    penalty : ElasticNet
-        With ``alpha = 1 / (C Σ s)``, matching the mean loss of the objective.
-
-    Raises
-    ------
-    ValueError
-        If ``1 / (C Σ s)`` is infinite (see :func:`penalty_strength`).
-    """
-    if np.isinf(C):
-        return ElasticNet(alpha=0.0, l1_ratio=0.0)
-    return ElasticNet(alpha=penalty_strength(C, weight_sum), l1_ratio=float(l1_ratio))
-
-
-def penalty_strength(C: float, weight_sum: float) -> float:
-    """``α = 1 / (C Σ s)``, checked to be finite.
-
-    Computed in Python floats, which round as float64 but never warn: when
-    ``C Σ s`` overflows, ``α`` (below ``1e-308``) is ``0``, no penalty.
-
-    Raises
-    ------
-    ValueError
-        If ``C Σ s`` is so small that ``α`` is infinite (or ``C Σ s`` is 0).
-    """
-    product = float(C) * float(weight_sum)
-    alpha = 1.0 / product if product > 0 else np.inf
-    if not np.isfinite(alpha):
-        raise ValueError(
-            f"C * sum(sample_weight) = {float(C)!r} * {float(weight_sum)!r} = "
-            f"{product!r} is too small: the penalty strength 1 / (C * "
-            f"sum(sample_weight)) is infinite. Use a larger C or rescale the "
-            f"sample weights (multiplying them all by t and dividing C by t "
-            f"leaves the fit unchanged)."
-        )
-    # Σ s's type is kept: a NumPy strength (fit's Σ s is a NumPy float) makes
-    # the penalty's parts of float32 steps float64, as they always were.
-    return np.float64(alpha) if isinstance(weight_sum, np.generic) else alpha
