@@ -53,13 +53,14 @@ from ._backends._inputs import (
     per_class_weights,
     weight_sum,
 )
+from ._backends._targets import check_offset, soft_targets, soft_weights
 from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
 from ._solvers._online import OnlineSGD, OnlineState
 from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_problem
 from ._solvers._stream import online_solver
 from ._validation import _restore_on_error
-from ._warm_start import constant_intercept
+from ._warm_start import constant_intercept, intercept_for_shares
 
 
 def check_partial_fit_classes(estimator, classes) -> np.ndarray:
@@ -151,7 +152,9 @@ class PartialFitMixin:
 
     @numpy_only
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self, X, y, classes=None, sample_weight=None, *, target_proba=None, offset=None
+    ):
         """One pass of minibatch stochastic gradient steps over ``X``, ``y``.
 
         The penalty is scaled to the total weight seen so far: a stream of
@@ -169,6 +172,11 @@ class PartialFitMixin:
             estimator was fitted by :meth:`fit`); later calls may repeat it.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
+        target_proba : array-like of shape (n_samples, n_classes), default=None
+            Soft targets of the chunk, columns in the order of ``classes``
+            (see :meth:`fit`); ``label_smoothing`` applies as in :meth:`fit`.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits of the chunk (see :meth:`fit`).
 
         Returns
         -------
@@ -215,9 +223,22 @@ class PartialFitMixin:
             )
             check_classification_targets(y)
             y_index = label_indices(y, all_classes)
-            s, class_totals = self._stream_weights(sample_weight, all_classes, y_index)
             K = all_classes.shape[0]
-            objective = SoftmaxObjective(X.T, y_index, K, s, self.fit_intercept)
+            # Soft targets and offsets (None without them).
+            q = soft_targets(target_proba, y_index, all_classes, self.label_smoothing)
+            Off = check_offset(offset, X.shape[0], K, X.dtype)
+            if q is None:
+                s, class_totals = self._stream_weights(
+                    sample_weight, all_classes, y_index
+                )
+                T = None
+            else:
+                s, T, class_totals = self._soft_stream_weights(
+                    q, sample_weight, all_classes
+                )
+            objective = SoftmaxObjective(
+                X.T, y_index, K, s, self.fit_intercept, targets=T, offset=Off
+            )
             solver = self._online_solver()
             state = self._state(solver)
             if state is None:  # the first call: the best constant model
@@ -255,6 +276,17 @@ class PartialFitMixin:
         check_weight_total(weight_sum(s), self.class_weight)
         return s, totals
 
+    def _soft_stream_weights(self, q, sample_weight, classes):
+        """As :meth:`_stream_weights`, for soft targets ``q``: ``(s, T, totals)``.
+
+        The class counts of the stream are ``Σ_n w_n q_nk``, as for the
+        replicated rows (:func:`._backends._targets.soft_weights`).
+        """
+        previous = getattr(self, "_class_weight_totals", None)
+        if "_online_state" not in vars(self):
+            previous = None
+        return soft_weights(q, sample_weight, self.class_weight, classes, previous)
+
     def _state(self, solver) -> OnlineState | NewtonState | None:
         """The state to continue from, for ``solver``; ``None`` on a first call.
 
@@ -275,7 +307,9 @@ class PartialFitMixin:
     def _start_state(solver, objective, y_index, s) -> OnlineState | NewtonState:
         """The best constant model, on the first call's ``objective``."""
         W = np.zeros(objective.shape, dtype=objective.dtype)
-        if objective.fit_intercept:
+        if objective.fit_intercept and objective.targets is not None:
+            W[-1] = intercept_for_shares(objective.class_shares())
+        elif objective.fit_intercept:
             W[-1] = constant_intercept(y_index, s, objective.n_classes)
         return solver.init(W.ravel(), objective.shape)
 

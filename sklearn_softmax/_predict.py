@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends._array_api import array_api_method
 from ._backends._dispatch import lazy_on_dask
+from ._backends._targets import check_offset
 from ._binary import with_zero_class
 from ._core import _logits
 from ._core._kernel import log_softmax_columns, softmax_columns
@@ -61,11 +62,12 @@ class SoftmaxPredictMixin:
     intercept_: Any
     classes_: Any
 
-    def _logits(self, X) -> tuple[Any, Any, Any]:
+    def _logits(self, X, offset=None) -> tuple[Any, Any, Any]:
         """``(Z, X, xp)``: the scores ``(K, N)`` (``K = 1`` if binary), and ``X``.
 
         ``X`` is validated in its namespace ``xp`` (NumPy itself for NumPy,
-        sparse and array-like input).
+        sparse and array-like input); ``offset`` (checked here, NumPy only)
+        is added to the scores.
         """
         check_is_fitted(self)
         found = namespace(X)
@@ -77,22 +79,37 @@ class SoftmaxPredictMixin:
             dtype=[xp.float64, xp.float32],
             reset=False,
         )
-        return linear_scores(self.coef_, self.intercept_, X, xp), X, xp
+        Z = linear_scores(self.coef_, self.intercept_, X, xp)
+        if offset is not None:
+            if xp is not np:
+                raise ValueError(
+                    "offset is not supported on array-API input yet; predict "
+                    "on NumPy arrays."
+                )
+            K = self.classes_.shape[0]
+            Off = check_offset(offset, X.shape[0], K, Z.dtype)
+            assert Off is not None
+            Z += Off[1:] - Off[:1] if Z.shape[0] == 1 else Off  # binary: z₁ − z₀
+        return Z, X, xp
 
-    def _all_logits(self, X) -> tuple[Any, Any, Any]:
+    def _all_logits(self, X, offset=None) -> tuple[Any, Any, Any]:
         """As :meth:`_logits`, with every class's logits; binary ``[0; z₁ − z₀]``."""
-        Z, X, xp = self._logits(X)
+        Z, X, xp = self._logits(X, offset)
         return with_zero_class(Z, xp), X, xp
 
     @lazy_on_dask
     @array_api_method
-    def decision_function(self, X):
+    def decision_function(self, X, offset=None):
         """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
@@ -100,30 +117,34 @@ class SoftmaxPredictMixin:
             Logits per class; for two classes ``z₁ − z₀``, positive where
             ``classes_[1]`` is predicted.
         """
-        Z, _, _ = self._logits(X)
+        Z, _, _ = self._logits(X, offset)
         return Z[0, :] if Z.shape[0] == 1 else Z.T
 
     @lazy_on_dask
     @array_api_method
-    def predict_proba(self, X):
+    def predict_proba(self, X, offset=None):
         """Class probabilities ``softmax(z)`` of each sample.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
-        Z, _, xp = self._all_logits(X)
+        Z, _, xp = self._all_logits(X, offset)
         return softmax_columns(Z, xp, overwrite=True).T
 
     @lazy_on_dask
     @array_api_method
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed as a log-softmax of the scores.
 
         Never ``-inf`` where a probability underflows to zero.
@@ -132,24 +153,32 @@ class SoftmaxPredictMixin:
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        Z, _, xp = self._all_logits(X)
+        Z, _, xp = self._all_logits(X, offset)
         return log_softmax_columns(Z, xp, overwrite=True).T
 
     @lazy_on_dask
     @array_api_method
-    def predict(self, X):
+    def predict(self, X, offset=None):
         """Most probable class of each sample.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
@@ -157,8 +186,42 @@ class SoftmaxPredictMixin:
             Labels from ``classes_``, in ``X``'s namespace (NumPy for string
             labels).
         """
-        Z, X, xp = self._all_logits(X)
+        Z, X, xp = self._all_logits(X, offset)
         return labels_at(self.classes_, xp.argmax(Z, axis=0), X, xp)
+
+
+class OffsetScoreMixin:
+    """``score`` with an ``offset``: the mean accuracy of ``predict(X, offset)``.
+
+    Placed before scikit-learn's ``ClassifierMixin``, whose ``score`` it
+    replaces; its ``offset`` is routed by ``set_score_request(offset=True)``.
+    """
+
+    def score(self, X, y, sample_weight=None, offset=None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X`` (with ``offset``) and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            As in :meth:`predict`.
+
+        Returns
+        -------
+        score : float
+            The weighted share of correct predictions.
+        """
+        from sklearn.metrics import accuracy_score
+
+        predict = self.predict  # type: ignore[attr-defined]
+        return float(
+            accuracy_score(y, predict(X, offset=offset), sample_weight=sample_weight)
+        )
 
 
 def labels_at(classes, indices, X, xp: Any = np):

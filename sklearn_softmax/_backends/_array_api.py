@@ -54,7 +54,9 @@ class ArrayAPIBackend(Backend):
             )
         }
 
-    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+    def fit_data(
+        self, estimator, X, y, sample_weight, target_proba=None, offset=None
+    ) -> FitData:
         """Validated inputs on their device and the device objective.
 
         The classes, the labels' indices and the weights (sample weight
@@ -149,9 +151,9 @@ def array_api_method(method):
     """
 
     @functools.wraps(method)
-    def wrapper(self, X):
+    def wrapper(self, X, *args, **kwargs):
         if get_config()["array_api_dispatch"] and hasattr(self, "coef_"):
             _check_same_namespace(self, X, method.__name__)
-        return method(self, X)
+        return method(self, X, *args, **kwargs)
 
     return wrapper

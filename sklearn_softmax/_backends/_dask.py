@@ -243,7 +243,9 @@ class DaskBackend(Backend):
         )
     }
 
-    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+    def fit_data(
+        self, estimator, X, y, sample_weight, target_proba=None, offset=None
+    ) -> FitData:
         """The dask objective; the hooks get no data (the rows stay on the cluster)."""
         classes, total, objective = _objective(estimator, X, y, sample_weight)
         return FitData(objective, classes, total)

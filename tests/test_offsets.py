@@ -1,0 +1,205 @@
+"""Offsets: known logits added to ``Wᵀx + b`` in fit, partial_fit and predictions.
+
+References: a direct scipy minimisation of the objective with the offset,
+finite differences of the objective, and the softmax of scipy.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from scipy.optimize import minimize
+from scipy.special import log_softmax, softmax
+
+from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax._objectives import SoftmaxObjective
+
+N, M = 80, 3
+
+
+@pytest.fixture(params=[3, 2], ids=["K=3", "K=2"])
+def data(request):
+    K = request.param
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(N, M))
+    offset = rng.normal(size=(N, K))
+    y = rng.integers(K, size=N)
+    y[:K] = np.arange(K)
+    w = rng.uniform(0.5, 2.0, size=N)
+    return X, y, offset, w, K
+
+
+def direct_minimum(X, y, offset, w, K, C):
+    """``C Σ w_n ℓ_n + ½‖W‖²`` with ``z_n = Wᵀx_n + b + o_n``, by scipy's BFGS."""
+    Y = np.eye(K)[y]
+
+    def objective(theta):
+        W, b = theta[: M * K].reshape(M, K), theta[M * K :]
+        L = log_softmax(X @ W + b + offset, axis=1)
+        P = np.exp(L)
+        value = -C * np.sum(w[:, None] * Y * L) + 0.5 * np.sum(W**2)
+        D = C * w[:, None] * (P - Y)
+        return value, np.concatenate([(X.T @ D + W).ravel(), D.sum(axis=0)])
+
+    result = minimize(
+        objective,
+        np.zeros(M * K + K),
+        jac=True,
+        method="BFGS",
+        options={"gtol": 1e-11, "maxiter": 10000},
+    )
+    W, b = result.x[: M * K].reshape(M, K), result.x[M * K :]
+    return W, b - b.mean()
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "lbfgs", "gd", "fista", "sgd"])
+def test_fit_with_offset_is_the_direct_minimum(data, solver):
+    X, y, offset, w, K = data
+    W, b = direct_minimum(X, y, offset, w, K, C=1.0)
+    model = SoftmaxRegression(solver=solver, tol=1e-9, max_iter=5000, random_state=0)
+    model.fit(X, y, sample_weight=w, offset=offset)
+    if K == 2:
+        assert_allclose(model.coef_, (W[:, 1] - W[:, 0])[None], atol=1e-6)
+        assert_allclose(model.intercept_, [b[1] - b[0]], atol=1e-6)
+    else:
+        assert_allclose(model.coef_, W.T, atol=1e-6)
+        assert_allclose(model.intercept_, b, atol=1e-6)
+
+
+def test_binary_offset_of_one_column_is_the_positive_class(data):
+    X, y, offset, w, K = data
+    if K != 2:
+        pytest.skip("two classes only")
+    o = offset[:, 1] - offset[:, 0]
+    wide = SoftmaxRegression(tol=1e-10).fit(X, y, w, offset=offset)
+    narrow = SoftmaxRegression(tol=1e-10).fit(X, y, w, offset=o)
+    assert_allclose(narrow.coef_, wide.coef_, atol=1e-9)
+    assert_allclose(
+        narrow.decision_function(X, offset=o),
+        wide.decision_function(X, offset=offset),
+        atol=1e-9,
+    )
+
+
+def test_predictions_add_the_offset_to_the_scores(data):
+    X, y, offset, w, K = data
+    model = SoftmaxRegression().fit(X, y, w, offset=offset)
+    Z = X @ model.coef_.T + model.intercept_
+    Z = np.column_stack([np.zeros(N), Z]) if K == 2 else Z
+    Z_off = Z + offset
+    assert_allclose(model.predict_proba(X, offset=offset), softmax(Z_off, axis=1))
+    assert_allclose(
+        model.predict_log_proba(X, offset=offset),
+        log_softmax(Z_off, axis=1),
+        atol=1e-12,
+    )
+    scores = Z_off[:, 1] - Z_off[:, 0] if K == 2 else Z_off
+    assert_allclose(model.decision_function(X, offset=offset), scores, atol=1e-12)
+    assert_allclose(model.predict(X, offset=offset), Z_off.argmax(axis=1))
+    # Without an offset: as if it were zero.
+    assert_allclose(model.predict_proba(X), softmax(Z, axis=1))
+    accuracy = np.average(Z_off.argmax(axis=1) == y, weights=w)
+    assert model.score(X, y, w, offset=offset) == pytest.approx(accuracy)
+
+
+@pytest.mark.parametrize("container", [None, sp.csr_matrix, sp.csc_matrix])
+@pytest.mark.parametrize("soft", [False, True])
+def test_objective_gradient_and_hessian_match_finite_differences(container, soft):
+    rng = np.random.default_rng(8)
+    K = 3
+    X = rng.normal(size=(M, N))
+    Xc = X if container is None else container(X)
+    y = rng.integers(K, size=N)
+    T = rng.dirichlet(np.ones(K), size=N).T if soft else None
+    Off = rng.normal(size=(K, N))
+    s = rng.uniform(0.5, 2, size=N)
+    f = SoftmaxObjective(Xc, y, K, s, True, block_size=16, targets=T, offset=Off)
+    theta = rng.normal(size=f.n_params)
+    # The value, from scipy: the weighted mean cross-entropy with the offset.
+    W = theta.reshape(M + 1, K)
+    Y = np.eye(K)[:, y] if T is None else T
+    L = log_softmax(W[:M].T @ X + W[M][:, None] + Off, axis=0)
+    assert f.value(theta) == pytest.approx(-np.sum(s / s.sum() * Y * L), rel=1e-12)
+    value, grad, hessp = f.value_grad_hessp(theta)
+    eps = 1e-6
+    basis = np.eye(f.n_params)
+    numeric = [
+        (f.value(theta + eps * e) - f.value(theta - eps * e)) / (2 * eps) for e in basis
+    ]
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+    v = rng.normal(size=f.n_params)
+    g_plus = f.value_and_grad(theta + eps * v)[1]
+    g_minus = f.value_and_grad(theta - eps * v)[1]
+    assert_allclose(hessp(v), (g_plus - g_minus) / (2 * eps), rtol=1e-5, atol=1e-8)
+
+
+def test_partial_fit_stream_with_offsets_approaches_the_fit(data):
+    X, y, offset, w, K = data
+    passes = 15
+    full = SoftmaxRegression(C=passes, tol=1e-10).fit(X, y, w, offset=offset)
+    model = SoftmaxRegression(learning_rate="newton", batch_size=N)
+    for _ in range(passes):
+        for chunk in np.array_split(np.arange(N), 2):
+            model.partial_fit(
+                X[chunk], y[chunk], np.arange(K), w[chunk], offset=offset[chunk]
+            )
+    assert_allclose(
+        model.predict_proba(X, offset=offset),
+        full.predict_proba(X, offset=offset),
+        atol=1e-6,
+    )
+
+
+def test_float32_offsets_fit_in_float32(data):
+    X, y, offset, w, K = data
+    f64 = SoftmaxRegression(tol=1e-7).fit(X, y, w, offset=offset)
+    f32 = SoftmaxRegression(tol=1e-7).fit(
+        X.astype(np.float32), y, w, offset=offset.astype(np.float32)
+    )
+    assert f32.coef_.dtype == np.float32
+    assert f32.predict_proba(X.astype(np.float32), offset=offset).dtype == np.float32
+    assert_allclose(f32.coef_, f64.coef_, atol=1e-4)
+
+
+# --- Bad input -----------------------------------------------------------------
+
+
+def bad_offsets(offset):
+    nan = offset.copy()
+    nan[0, 0] = np.nan
+    inf = offset.copy()
+    inf[1, 0] = np.inf
+    return {
+        "rows": (offset[:-1], "offset must have shape"),
+        "columns": (np.column_stack([offset, offset[:, 0]]), "offset must have shape"),
+        "3-D": (offset[:, :, None], "offset"),
+        "NaN": (nan, "NaN"),
+        "inf": (inf, "infinity"),
+    }
+
+
+@pytest.mark.parametrize("case", ["rows", "columns", "3-D", "NaN", "inf"])
+def test_bad_offsets_are_refused_and_the_model_kept(data, case):
+    X, y, offset, w, K = data
+    model = SoftmaxRegression().fit(X, y, offset=offset)
+    coef = model.coef_.copy()
+    bad, message = bad_offsets(offset)[case]
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y, offset=bad)
+    with pytest.raises(ValueError, match=message):
+        model.partial_fit(X, y, offset=bad)
+    for method in (
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+    ):
+        with pytest.raises(ValueError, match=message):
+            getattr(model, method)(X, offset=bad)
+    assert_allclose(model.coef_, coef)
+
+
+def test_offset_with_early_stopping_is_refused(data):
+    X, y, offset, _, _ = data
+    with pytest.raises(ValueError, match="early_stopping"):
+        SoftmaxRegression(early_stopping=True).fit(X, y, offset=offset)
