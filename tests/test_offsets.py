@@ -203,3 +203,40 @@ def test_offset_with_early_stopping_is_refused(data):
     X, y, offset, _, _ = data
     with pytest.raises(ValueError, match="early_stopping"):
         SoftmaxRegression(early_stopping=True).fit(X, y, offset=offset)
+
+
+# --- Metadata routing and scoring -----------------------------------------------
+
+from sklearn import config_context  # noqa: E402
+from sklearn.metrics import log_loss  # noqa: E402
+from sklearn.model_selection import KFold, cross_validate  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+
+def test_offset_is_routed_to_fit_and_score_per_fold(data):
+    X, y, offset, _, K = data
+    cv = KFold(4)
+    with config_context(enable_metadata_routing=True):
+        model = SoftmaxRegression().set_fit_request(offset=True)
+        model.set_score_request(offset=True)
+        pipe = make_pipeline(StandardScaler(), model)
+        result = cross_validate(
+            pipe, X, y, cv=cv, params={"offset": offset}, scoring=None
+        )
+        # A named probability scorer never passes the offset to predict_proba.
+        log = cross_validate(
+            pipe, X, y, cv=cv, params={"offset": offset}, scoring="neg_log_loss"
+        )
+    for i, (train, test) in enumerate(cv.split(X)):
+        scaler = StandardScaler().fit(X[train])
+        fitted = SoftmaxRegression().fit(
+            scaler.transform(X[train]), y[train], offset=offset[train]
+        )
+        Xt = scaler.transform(X[test])
+        assert result["test_score"][i] == pytest.approx(
+            fitted.score(Xt, y[test], offset=offset[test])
+        )
+        assert log["test_score"][i] == pytest.approx(
+            -log_loss(y[test], fitted.predict_proba(Xt), labels=np.arange(K))
+        )

@@ -262,3 +262,50 @@ def test_label_smoothing_out_of_range_is_refused(data, eps):
     X, y, _, _ = data
     with pytest.raises(ValueError, match="label_smoothing"):
         SoftmaxRegression(label_smoothing=eps).fit(X, y)
+
+
+# --- Metadata routing ----------------------------------------------------------
+
+from sklearn import config_context  # noqa: E402
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+
+def test_target_proba_is_routed_per_fold_through_pipeline_and_cross_validate(data):
+    X, y, q, w = data
+    cv = KFold(3)
+    with config_context(enable_metadata_routing=True):
+        model = SoftmaxRegression().set_fit_request(
+            target_proba=True, sample_weight=True
+        )
+        model.set_score_request(sample_weight=True)  # else the scores are NaN
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = make_pipeline(scaler, model)
+        result = cross_validate(
+            pipe,
+            X,
+            y,
+            cv=cv,
+            params={"target_proba": q, "sample_weight": w},
+            return_estimator=True,
+        )
+    for (train, _), fitted in zip(cv.split(X), result["estimator"], strict=True):
+        Xs = StandardScaler().fit_transform(X[train])
+        expected = SoftmaxRegression().fit(
+            Xs, y[train], w[train], target_proba=q[train]
+        )
+        assert_allclose(fitted[-1].coef_, expected.coef_, atol=1e-10)
+
+
+def test_target_proba_is_routed_through_grid_search(data):
+    X, y, q, _ = data
+    with config_context(enable_metadata_routing=True):
+        model = SoftmaxRegression().set_fit_request(target_proba=True)
+        search = GridSearchCV(model, {"C": [0.1, 1.0]}, cv=KFold(3))
+        search.fit(X, y, target_proba=q)
+        hard = GridSearchCV(SoftmaxRegression(), {"C": [0.1, 1.0]}, cv=KFold(3))
+        hard.fit(X, y)
+    expected = SoftmaxRegression(C=search.best_params_["C"]).fit(X, y, target_proba=q)
+    assert_allclose(search.best_estimator_.coef_, expected.coef_, atol=1e-10)
+    assert not np.allclose(search.best_estimator_.coef_, hard.best_estimator_.coef_)
