@@ -240,3 +240,45 @@ def test_offset_is_routed_to_fit_and_score_per_fold(data):
         assert log["test_score"][i] == pytest.approx(
             -log_loss(y[test], fitted.predict_proba(Xt), labels=np.arange(K))
         )
+
+
+# --- Dask: soft targets and offsets as dask arrays, chunked as X's rows ---------
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "lbfgs"])
+@pytest.mark.parametrize("soft", [False, True])
+def test_dask_fit_equals_the_in_memory_fit(data, solver, soft):
+    da = pytest.importorskip("dask.array")
+    X, y, offset, w, K = data
+    rng = np.random.default_rng(9)
+    q = rng.dirichlet(np.ones(K), size=N) if soft else None
+    params = {
+        "solver": solver,
+        "tol": 1e-8,
+        "class_weight": "balanced",
+        "label_smoothing": 0.1 if soft else 0.0,
+    }
+    expected = SoftmaxRegression(**params).fit(X, y, w, target_proba=q, offset=offset)
+    chunks = (30, 25, 25)
+    model = SoftmaxRegression(**params).fit(
+        da.from_array(X, chunks=(chunks, M)),
+        y,
+        w,
+        target_proba=None if q is None else da.from_array(q, chunks=(20, K)),
+        offset=da.from_array(offset, chunks=(chunks, K)),
+    )
+    assert_allclose(model.coef_, expected.coef_, rtol=1e-7, atol=1e-9)
+    assert_allclose(model.intercept_, expected.intercept_, rtol=1e-7, atol=1e-9)
+
+
+def test_dask_bad_soft_input_is_refused(data):
+    da = pytest.importorskip("dask.array")
+    X, y, offset, _, K = data
+    Xd = da.from_array(X, chunks=(40, M))
+    with pytest.raises(ValueError, match="offset must have shape"):
+        SoftmaxRegression().fit(Xd, y, offset=offset[:, :1])
+    bad = np.full((N, K), 1.0)
+    with pytest.raises(ValueError, match="sum to one"):
+        SoftmaxRegression().fit(Xd, y, target_proba=bad)
+    with pytest.raises(ValueError, match="one row per sample"):
+        SoftmaxRegression().fit(Xd, y, offset=offset[:-1])
