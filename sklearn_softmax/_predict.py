@@ -81,16 +81,24 @@ class SoftmaxPredictMixin:
         )
         Z = linear_scores(self.coef_, self.intercept_, X, xp)
         if offset is not None:
-            if xp is not np:
-                raise ValueError(
-                    "offset is not supported on array-API input yet; predict "
-                    "on NumPy arrays."
-                )
-            K = self.classes_.shape[0]
-            Off = check_offset(offset, X.shape[0], K, Z.dtype)
-            assert Off is not None
-            Z += Off[1:] - Off[:1] if Z.shape[0] == 1 else Off  # binary: z₁ − z₀
+            Z = self._add_offset(Z, offset, X, xp)
         return Z, X, xp
+
+    def _add_offset(self, Z, offset, X, xp):
+        """``Z`` plus the checked ``offset`` (its difference for two classes).
+
+        Checked on the host; on ``X``'s device for array-API input.
+        """
+        if namespace(offset) is not None:
+            offset = to_numpy(offset)
+        dtype = np.float32 if X.dtype == xp.float32 else np.float64
+        Off = check_offset(offset, X.shape[0], self.classes_.shape[0], dtype)
+        assert Off is not None
+        Off = Off[1:] - Off[:1] if Z.shape[0] == 1 else Off  # binary: z₁ − z₀
+        if xp is np:
+            Z += Off
+            return Z
+        return Z + to_namespace(Off, xp, device(X))
 
     def _all_logits(self, X, offset=None) -> tuple[Any, Any, Any]:
         """As :meth:`_logits`, with every class's logits; binary ``[0; z₁ − z₀]``."""

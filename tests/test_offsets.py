@@ -282,3 +282,43 @@ def test_dask_bad_soft_input_is_refused(data):
         SoftmaxRegression().fit(Xd, y, target_proba=bad)
     with pytest.raises(ValueError, match="one row per sample"):
         SoftmaxRegression().fit(Xd, y, offset=offset[:-1])
+
+
+# --- Array API (array-api-strict on its second device) ----------------------------
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "gd", "sgd"])
+@pytest.mark.parametrize("soft", [False, True])
+def test_array_api_fit_and_predictions_equal_numpy(data, solver, soft):
+    xp = pytest.importorskip("array_api_strict")
+    import sklearn
+
+    device = xp.Device("device1")
+    X, y, offset, w, K = data
+    q = np.random.default_rng(10).dirichlet(np.ones(K), size=N) if soft else None
+    params = {
+        "solver": solver,
+        "tol": 1e-8,
+        "max_iter": 500,
+        "random_state": 0,
+        "label_smoothing": 0.2 if soft else 0.0,
+    }
+    expected = SoftmaxRegression(**params).fit(X, y, w, target_proba=q, offset=offset)
+    on = lambda a: None if a is None else xp.asarray(a, device=device)  # noqa: E731
+    with sklearn.config_context(array_api_dispatch=True):
+        model = SoftmaxRegression(**params).fit(
+            on(X), on(y), w, target_proba=on(q), offset=on(offset)
+        )
+        proba = model.predict_proba(on(X), offset=on(offset))
+    assert proba.device == device
+    atol = 1e-5 if solver == "sgd" else 1e-7
+    assert_allclose(
+        np.asarray(xp.asarray(model.coef_, device=xp.Device("CPU_DEVICE"))),
+        expected.coef_,
+        atol=atol,
+    )
+    assert_allclose(
+        np.asarray(xp.asarray(proba, device=xp.Device("CPU_DEVICE"))),
+        expected.predict_proba(X, offset=offset),
+        atol=atol,
+    )

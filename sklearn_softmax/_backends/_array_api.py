@@ -34,6 +34,7 @@ from .._core._namespace import namespace, to_namespace, to_numpy
 from .._objectives._array_api import ArrayAPISoftmaxObjective
 from ._base import Backend, FitData
 from ._inputs import combined_weights, encode_labels
+from ._targets import soft_fit_inputs
 
 
 class ArrayAPIBackend(Backend):
@@ -44,6 +45,8 @@ class ArrayAPIBackend(Backend):
     xp : module
         The namespace of ``X``.
     """
+
+    soft_targets = True
 
     def __init__(self, xp):
         self.name = f"array-API inputs (here {xp.__name__})"
@@ -75,12 +78,30 @@ class ArrayAPIBackend(Backend):
         classes, _ = encode_labels(to_numpy(classes))
         if namespace(sample_weight) is not None:
             sample_weight = to_numpy(sample_weight)
-        s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
+        # Soft targets and offsets: checked and folded on the host.
+        target_proba, offset = (
+            to_numpy(a) if namespace(a) is not None else a
+            for a in (target_proba, offset)
+        )
+        dtype = np.float32 if X.dtype == xp.float32 else np.float64
+        s, T, Off = soft_fit_inputs(
+            estimator, dtype, y_index, classes, sample_weight, target_proba, offset
+        )
+        if s is None:
+            s = combined_weights(
+                sample_weight, estimator.class_weight, classes, y_index
+            )
         for name in ("coef_", "intercept_", "classes_"):  # read by warm_start
             if hasattr(estimator, name) and namespace(getattr(estimator, name)):
                 setattr(estimator, name, to_numpy(getattr(estimator, name)))
         objective = ArrayAPISoftmaxObjective(
-            X.T, y_index, classes.shape[0], s, estimator.fit_intercept
+            X.T,
+            y_index,
+            classes.shape[0],
+            s,
+            estimator.fit_intercept,
+            targets=T,
+            offset=Off,
         )
         return FitData(objective, classes, s.sum(), X, y, sample_weight)
 

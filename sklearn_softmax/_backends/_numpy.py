@@ -38,7 +38,7 @@ class NumpyBackend(Backend):
         check_classification_targets(y)
         classes, y_index = encode_labels(y)
         s, T, Off = soft_fit_inputs(
-            estimator, X, y_index, classes, sample_weight, target_proba, offset
+            estimator, X.dtype, y_index, classes, sample_weight, target_proba, offset
         )
         if s is None:  # hard labels: the fast path
             s = combined_weights(

@@ -134,15 +134,16 @@ def check_offset(offset, n_samples: int, n_classes: int, dtype) -> np.ndarray | 
 
 
 def soft_fit_inputs(
-    estimator, X, y_index, classes, sample_weight, target_proba, offset
+    estimator, dtype, y_index, classes, sample_weight, target_proba, offset
 ):
     """``(s, T, O)`` for the objective: weights, soft targets (or ``None``), offset.
 
-    Hard labels without label smoothing keep the weights of
+    ``dtype`` is the NumPy dtype of the fit (of ``X``). Hard labels without
+    label smoothing keep the weights of
     :func:`._inputs.combined_weights`, computed by the caller (``s=None``
     here); otherwise ``s`` and ``T`` come from :func:`soft_weights`.
     """
-    Off = check_offset(offset, X.shape[0], classes.shape[0], X.dtype)
+    Off = check_offset(offset, y_index.shape[0], classes.shape[0], dtype)
     q = soft_targets(target_proba, y_index, classes, estimator.label_smoothing)
     if q is None:
         return None, None, Off
