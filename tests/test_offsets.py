@@ -322,3 +322,52 @@ def test_array_api_fit_and_predictions_equal_numpy(data, solver, soft):
         expected.predict_proba(X, offset=offset),
         atol=atol,
     )
+
+
+# --- SoftmaxRegressionCV -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_cv_fits_and_scores_each_fold_with_its_targets_and_offsets(data, soft):
+    from sklearn.model_selection import StratifiedKFold
+
+    from sklearn_softmax import SoftmaxRegressionCV
+
+    X, y, offset, w, K = data
+    q = np.random.default_rng(11).dirichlet(np.ones(K), size=N) if soft else None
+    cv = StratifiedKFold(3)
+    Cs = [0.1, 1.0, 10.0]
+    model = SoftmaxRegressionCV(Cs=Cs, cv=cv, tol=1e-10, max_iter=500)
+    model.fit(X, y, w, target_proba=q, offset=offset)
+    for f, (train, test) in enumerate(cv.split(X, y)):
+        for i, C in enumerate(Cs):
+            fitted = SoftmaxRegression(C=C, tol=1e-10).fit(
+                X[train],
+                y[train],
+                w[train],
+                target_proba=None if q is None else q[train],
+                offset=offset[train],
+            )
+            proba = fitted.predict_proba(X[test], offset=offset[test])
+            expected = -log_loss(
+                y[test], proba, sample_weight=w[test], labels=np.arange(K)
+            )
+            assert model.scores_[f, i, 0] == pytest.approx(expected, rel=1e-7)
+    refit = SoftmaxRegression(C=model.C_, tol=1e-10).fit(
+        X, y, w, target_proba=q, offset=offset
+    )
+    assert_allclose(model.coef_, refit.coef_, atol=1e-7)
+
+
+def test_cv_refuses_a_fold_without_a_class_under_soft_targets(data):
+    from sklearn.model_selection import KFold
+
+    from sklearn_softmax import SoftmaxRegressionCV
+
+    X, y, _, _, K = data
+    order = np.argsort(y, kind="stable")
+    q = np.eye(K)[y[order]]
+    # Two classes: a fold of one class is refused before (as without them).
+    message = "every training fold" if K > 2 else "fewer than 2 classes"
+    with pytest.raises(ValueError, match=message):
+        SoftmaxRegressionCV(Cs=2, cv=KFold(K)).fit(X[order], y[order], target_proba=q)
