@@ -305,6 +305,7 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 for train, test in folds
             )
             self._set_path_attributes(spec, paths)
+            self._fitted_with_offset = offset is not None  # ONNX: a second input
             refit = {} if targets is None else targets.fit_params(slice(None))
             self._set_final_model(spec, paths, X, y, sample_weight, refit)
         n_failed = sum(int((~path.converged).sum()) for path in paths)

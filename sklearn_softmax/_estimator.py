@@ -336,6 +336,7 @@ class SoftmaxRegression(
             theta = callbacks.solution(result)  # early stopping's best, or last
             theta = pinned_intercept(theta, data.objective)
             self._set_solution(theta, result, data.objective, data.classes, data.weight)
+            self._fitted_with_offset = offset is not None  # ONNX: a second input
             self._set_fitted_arrays(backend.place(self._fitted_arrays(), data))
             callbacks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.

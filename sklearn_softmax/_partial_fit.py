@@ -249,6 +249,10 @@ class PartialFitMixin:
             self.loss_curve_ = list(state.losses)
             self.converged_ = False
             self._online_state = state
+            # ONNX: a second input, once a call had an offset.
+            self._fitted_with_offset = offset is not None or getattr(
+                self, "_fitted_with_offset", False
+            )
             self._class_weight_totals = class_totals
             self.__dict__.pop("_partial_fit_start", None)  # now in the state
         return self

@@ -371,3 +371,54 @@ def test_cv_refuses_a_fold_without_a_class_under_soft_targets(data):
     message = "every training fold" if K > 2 else "fewer than 2 classes"
     with pytest.raises(ValueError, match=message):
         SoftmaxRegressionCV(Cs=2, cv=KFold(K)).fit(X[order], y[order], target_proba=q)
+
+
+# --- ONNX export ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("raw_scores", [False, True])
+def test_onnx_graph_of_a_model_fitted_with_offsets_has_an_offset_input(
+    data, dtype, raw_scores
+):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("skl2onnx")
+    from skl2onnx import to_onnx
+
+    from sklearn_softmax.onnx import register
+
+    register()
+    X, y, offset, _, K = data
+    X = X.astype(dtype)
+    o = (offset if K > 2 else offset[:, 1] - offset[:, 0]).astype(dtype)
+    pipe = make_pipeline(StandardScaler(), SoftmaxRegression())
+    pipe.fit(X, y, softmaxregression__offset=o)
+    options = {id(pipe[-1]): {"zipmap": False, "raw_scores": raw_scores}}
+    onx = to_onnx(pipe, X[:1], options=options)
+    names = [i.name for i in onx.graph.input]
+    assert names == ["X", "offset"]
+    dims = onx.graph.input[1].type.tensor_type.shape.dim
+    assert [d.dim_value or None for d in dims] == ([None] if K == 2 else [None, K])
+    session = ort.InferenceSession(onx.SerializeToString())
+    label, second = session.run(None, {"X": X, "offset": o})
+    model, Xs = pipe[-1], pipe[0].transform(X)
+    assert_allclose(label, model.predict(Xs, offset=o))
+    if raw_scores:
+        scores = model.decision_function(Xs, offset=o)
+        assert_allclose(
+            second[:, 1] if K == 2 else second, scores, rtol=1e-5, atol=1e-5
+        )
+    else:
+        assert_allclose(second, model.predict_proba(Xs, offset=o), rtol=1e-5, atol=1e-6)
+
+
+def test_onnx_graph_of_a_model_fitted_without_offsets_has_one_input(data):
+    pytest.importorskip("skl2onnx")
+    from skl2onnx import to_onnx
+
+    from sklearn_softmax.onnx import register
+
+    register()
+    X, y, _, _, _ = data
+    onx = to_onnx(SoftmaxRegression().fit(X, y), X[:1].astype(np.float32))
+    assert [i.name for i in onx.graph.input] == ["X"]
