@@ -223,6 +223,15 @@ class OffsetScoreMixin:
         -------
         score : float
             The weighted share of correct predictions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_softmax import SoftmaxRegression
+        >>> X, y = np.array([[0.0], [0.1], [0.2]]), np.array([0, 1, 1])
+        >>> clf = SoftmaxRegression().fit(X, y)
+        >>> clf.score(X, y, offset=np.array([-5.0, 5.0, 5.0]))  # o for class 1
+        1.0
         """
         from sklearn.metrics import accuracy_score
 

@@ -309,3 +309,19 @@ def test_target_proba_is_routed_through_grid_search(data):
     expected = SoftmaxRegression(C=search.best_params_["C"]).fit(X, y, target_proba=q)
     assert_allclose(search.best_estimator_.coef_, expected.coef_, atol=1e-10)
     assert not np.allclose(search.best_estimator_.coef_, hard.best_estimator_.coef_)
+
+
+def test_partial_fit_label_smoothing_is_the_smoothed_targets(data):
+    X, y, _, w = data
+    eps = 0.3
+    smoothed = (1 - eps) * np.eye(n_classes)[y] + eps / n_classes
+    chunks = np.array_split(np.arange(n_samples), 2)
+    a, b = SoftmaxRegression(label_smoothing=eps), SoftmaxRegression()
+    for chunk in chunks:
+        a.partial_fit(X[chunk], y[chunk], [0, 1, 2], w[chunk])
+        b.partial_fit(
+            X[chunk], y[chunk], [0, 1, 2], w[chunk], target_proba=smoothed[chunk]
+        )
+    assert_allclose(a.coef_, b.coef_, rtol=1e-12)
+    hard = SoftmaxRegression().partial_fit(X, y, [0, 1, 2], w)
+    assert not np.allclose(a.coef_, hard.coef_)
