@@ -293,12 +293,12 @@ class SoftmaxRegression(
             weights): the fit on the data replicated ``K`` times with labels
             ``k`` and weights ``s_n c_k q_nk``. For three or more classes
             the intercept is pinned to ``Σ_k b_k = 0``. Routable
-            (``set_fit_request(target_proba=True)``). In memory only.
+            (``set_fit_request(target_proba=True)``).
         offset : array-like of shape (n_samples, n_classes), default=None
             Known logits added to ``Wᵀx + b``, never penalised; for two
             classes also of shape ``(n_samples,)``, added to the positive
             class's decision function. Predictions without an offset take it
-            as zero. Not with ``early_stopping``. In memory only.
+            as zero. Not with ``early_stopping``.
 
         Returns
         -------
@@ -308,7 +308,6 @@ class SoftmaxRegression(
         backend = backend_for(X)  # in memory, an array-API device, or dask
         with _restore_on_error(self):
             backend.check(self)
-            backend.check_soft(self, target_proba, offset)
             if offset is not None and self.early_stopping:
                 raise ValueError(
                     "offset is not supported with early_stopping=True: the "

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.metrics import accuracy_score
 from sklearn.utils._array_api import device
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -233,8 +234,6 @@ class OffsetScoreMixin:
         >>> clf.score(X, y, offset=np.array([-5.0, 5.0, 5.0]))  # o for class 1
         1.0
         """
-        from sklearn.metrics import accuracy_score
-
         predict = self.predict  # type: ignore[attr-defined]
         return float(
             accuracy_score(y, predict(X, offset=offset), sample_weight=sample_weight)

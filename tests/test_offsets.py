@@ -422,3 +422,19 @@ def test_onnx_graph_of_a_model_fitted_without_offsets_has_one_input(data):
     X, y, _, _, _ = data
     onx = to_onnx(SoftmaxRegression().fit(X, y), X[:1].astype(np.float32))
     assert [i.name for i in onx.graph.input] == ["X"]
+
+
+@pytest.mark.parametrize(
+    "method", ["predict", "predict_proba", "predict_log_proba", "decision_function"]
+)
+def test_dask_predictions_with_offsets_are_lazy_and_equal_numpy(data, method):
+    da = pytest.importorskip("dask.array")
+    X, y, offset, _, K = data
+    model = SoftmaxRegression().fit(X, y, offset=offset)
+    o = offset if K > 2 else offset[:, 1] - offset[:, 0]
+    lazy = getattr(model, method)(
+        da.from_array(X, chunks=((30, 50), M)), offset=da.from_array(o, chunks=25)
+    )
+    assert isinstance(lazy, da.Array)
+    expected = getattr(model, method)(X, offset=o)
+    assert_allclose(lazy.compute(), expected, rtol=1e-12, atol=1e-12)

@@ -46,8 +46,6 @@ class ArrayAPIBackend(Backend):
         The namespace of ``X``.
     """
 
-    soft_targets = True
-
     def __init__(self, xp):
         self.name = f"array-API inputs (here {xp.__name__})"
         self.refused = {

@@ -55,8 +55,6 @@ class Backend:
     name: str = ""
     #: Parameter name → the message refusing a true value of it.
     refused: dict[str, str] = {}
-    #: Whether ``fit_data`` takes ``target_proba``, ``offset`` and label smoothing.
-    soft_targets: bool = False
 
     def check(self, estimator) -> None:
         """Refuse the estimator's settings this backend does not support.
@@ -70,36 +68,13 @@ class Backend:
             if getattr(estimator, parameter):
                 raise ValueError(message)
 
-    def check_soft(self, estimator, target_proba, offset) -> None:
-        """Refuse soft targets, offsets and label smoothing where not supported.
-
-        Raises
-        ------
-        ValueError
-            Naming the argument, for a backend without :attr:`soft_targets`.
-        """
-        if self.soft_targets:
-            return
-        given = [
-            name
-            for name, value in (("target_proba", target_proba), ("offset", offset))
-            if value is not None
-        ]
-        if getattr(estimator, "label_smoothing", 0) > 0:
-            given.append("label_smoothing > 0")
-        if given:
-            raise ValueError(
-                f"{' and '.join(given)} are not supported on {self.name} yet; "
-                f"fit in memory (NumPy or SciPy sparse input)."
-            )
-
     def fit_data(
         self, estimator, X, y, sample_weight, target_proba=None, offset=None
     ) -> FitData:
         """Validate the input and build the fit's objective.
 
-        ``target_proba`` and ``offset`` reach backends with
-        :attr:`soft_targets` only (:meth:`check_soft` refuses them elsewhere).
+        ``target_proba`` and ``offset`` are ``fit``'s soft targets and
+        offset (see :mod:`._targets`), ``None`` when not given.
         """
         raise NotImplementedError
 

@@ -45,7 +45,7 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .._objectives._dask import Chunk, DaskSoftmaxObjective
 from ._base import Backend, FitData
-from ._dask_targets import soft_chunks
+from ._dask_targets import aligned, soft_chunks
 from ._inputs import (
     NEGATIVE_WEIGHTS,
     check_weight_total,
@@ -254,7 +254,6 @@ class DaskBackend(Backend):
     """``fit`` on the row chunks of a dask array or DataFrame (see the module)."""
 
     name = "dask input"
-    soft_targets = True
     refused = {
         "early_stopping": (
             "early_stopping=True is not supported for dask input; hold out a "
@@ -272,15 +271,34 @@ class DaskBackend(Backend):
         return FitData(objective, classes, total)
 
 
-def _predict_chunk(X_b, model, method: str):
-    return getattr(model, method)(X_b)
+def _predict_chunk(X_b, model, method: str, offset_b=None):
+    if offset_b is None:
+        return getattr(model, method)(X_b)
+    return getattr(model, method)(X_b, offset=offset_b)
 
 
-def predict_lazily(estimator, X, method: str):
+def _with_offset(X, offset, func, dtype, one_column: bool, n_classes: int):
+    """``func`` over the row chunks of ``X`` and of ``offset``, aligned on them."""
+    offset = aligned(offset, "offset", X.chunks[0])
+    tail = () if one_column else (n_classes,)
+    parts = [
+        da.from_delayed(
+            delayed(func)(X_b, offset_b=o_b), shape=(rows,) + tail, dtype=dtype
+        )
+        for X_b, o_b, rows in zip(
+            X.to_delayed().ravel(), offset.to_delayed().ravel(), X.chunks[0],
+            strict=True,
+        )
+    ]  # fmt: skip
+    return da.concatenate(parts)
+
+
+def predict_lazily(estimator, X, method: str, offset=None):
     """``estimator.method(X)`` as a lazy dask array, mapped over row chunks.
 
     ``X`` is a dask array or DataFrame; its column names are checked once
-    against ``feature_names_in_``. The result has ``X``'s row chunks.
+    against ``feature_names_in_``. The result has ``X``'s row chunks. An
+    ``offset`` (dask or NumPy) is aligned on them (checked per chunk).
     """
     check_is_fitted(estimator)
     _check_feature_names(estimator, getattr(X, "_meta", X), reset=False)
@@ -305,6 +323,8 @@ def predict_lazily(estimator, X, method: str):
         method == "decision_function" and n_classes == 2
     )
     func = functools.partial(_predict_chunk, model=model, method=method)
+    if offset is not None:
+        return _with_offset(X, offset, func, dtype, one_column, n_classes)
     if one_column:
         return X.map_blocks(func, drop_axis=1, meta=np.empty((0,), dtype))
     return X.map_blocks(

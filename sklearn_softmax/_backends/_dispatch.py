@@ -23,20 +23,15 @@ def lazy_on_dask(method):
 
     The method is mapped over the row chunks of ``X`` (see
     :func:`._dask.predict_lazily`); other input goes to it unchanged, with
-    its other arguments (an ``offset``, refused on dask).
+    its other arguments (an ``offset``, aligned on the chunks on dask).
     """
 
     @functools.wraps(method)
     def predict(self, X, *args, **kwargs):
         if is_dask_collection(X):
-            if args or kwargs.get("offset") is not None:
-                raise ValueError(
-                    f"offset is not supported in {method.__name__} on dask input "
-                    f"yet; compute the chunks in memory."
-                )
             from ._dask import predict_lazily
 
-            return predict_lazily(self, X, method.__name__)
+            return predict_lazily(self, X, method.__name__, *args, **kwargs)
         return method(self, X, *args, **kwargs)
 
     return predict

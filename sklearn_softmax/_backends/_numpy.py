@@ -23,7 +23,6 @@ class NumpyBackend(Backend):
     """``fit`` on host memory, in blocks of samples (see the module)."""
 
     name = "in-memory input"
-    soft_targets = True
 
     def fit_data(
         self, estimator, X, y, sample_weight, target_proba=None, offset=None
