@@ -15,6 +15,8 @@ from sklearn_softmax import SoftmaxRegression
 from sklearn_softmax._objectives import SoftmaxObjective
 
 N, M = 80, 3
+# Tight tolerances meet lbfgs's floating-point floor: its warning is expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 @pytest.fixture(params=[3, 2], ids=["K=3", "K=2"])
@@ -438,3 +440,22 @@ def test_dask_predictions_with_offsets_are_lazy_and_equal_numpy(data, method):
     assert isinstance(lazy, da.Array)
     expected = getattr(model, method)(X, offset=o)
     assert_allclose(lazy.compute(), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_dask_sgd_newton_windows_reach_the_fit_with_targets_and_offsets(data):
+    da = pytest.importorskip("dask.array")
+    X, y, offset, w, K = data
+    q = np.random.default_rng(12).dirichlet(np.ones(K), size=N)
+    best = SoftmaxRegression(tol=1e-10).fit(X, y, w, target_proba=q, offset=offset)
+    model = SoftmaxRegression(
+        solver="sgd", learning_rate="newton", batch_size=N, tol=1e-8
+    )
+    chunks = (30, 50)
+    model.fit(
+        da.from_array(X, chunks=(chunks, M)),
+        y,
+        w,
+        target_proba=q,
+        offset=da.from_array(offset, chunks=(chunks, K)),
+    )
+    assert_allclose(model.coef_, best.coef_, rtol=1e-6, atol=1e-8)

@@ -14,6 +14,8 @@ from scipy.special import log_softmax as scipy_log_softmax
 from sklearn_softmax import softmax_gradient, softmax_loss
 
 M, N, K = 4, 30, 3
+# Tight tolerances meet lbfgs's floating-point floor: its warning is expected.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def central_difference(f, W, eps=1e-6):
