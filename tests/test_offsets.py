@@ -459,3 +459,23 @@ def test_dask_sgd_newton_windows_reach_the_fit_with_targets_and_offsets(data):
         offset=da.from_array(offset, chunks=(chunks, K)),
     )
     assert_allclose(model.coef_, best.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_onnx_of_the_cv_estimator_fitted_with_offsets(data):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("skl2onnx")
+    from skl2onnx import to_onnx
+
+    from sklearn_softmax import SoftmaxRegressionCV
+    from sklearn_softmax.onnx import register
+
+    register()
+    X, y, offset, _, K = data
+    X = X.astype(np.float32)
+    o = (offset if K > 2 else offset[:, 1] - offset[:, 0]).astype(np.float32)
+    model = SoftmaxRegressionCV(Cs=3).fit(X, y, offset=o)
+    onx = to_onnx(model, X[:1], options={"zipmap": False})
+    assert [i.name for i in onx.graph.input] == ["X", "offset"]
+    session = ort.InferenceSession(onx.SerializeToString())
+    _, proba = session.run(None, {"X": X, "offset": o})
+    assert_allclose(proba, model.predict_proba(X, offset=o), atol=1e-6)
