@@ -327,3 +327,12 @@ def test_partial_fit_label_smoothing_is_the_smoothed_targets(data):
     assert_allclose(a.coef_, b.coef_, rtol=1e-12)
     hard = SoftmaxRegression().partial_fit(X, y, [0, 1, 2], w)
     assert not np.allclose(a.coef_, hard.coef_)
+
+
+def test_early_stopping_with_one_hot_soft_targets_is_the_hard_label_fit(data):
+    X, y, _, w = data
+    params = {"early_stopping": True, "validation_fraction": 0.3, "random_state": 0}
+    hard = SoftmaxRegression(**params).fit(X, y, w)
+    soft = SoftmaxRegression(**params).fit(X, y, w, target_proba=np.eye(3)[y])
+    assert_allclose(soft.validation_scores_, hard.validation_scores_)
+    assert_allclose(soft.coef_, hard.coef_, atol=1e-10)
