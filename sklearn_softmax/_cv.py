@@ -20,7 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._backends._inputs import check_sample_weight, combined_weights, encode_labels
+from ._backends._inputs import check_sample_weight, encode_labels
 from ._cv_path import (
     STRUCTURED,
     PathSpec,
@@ -32,6 +32,7 @@ from ._cv_path import (
     split,
 )
 from ._cv_routing import metadata_router, routed_params
+from ._cv_targets import fold_targets
 from ._doc_link import DOC_LINK_TEMPLATE
 from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import penalty_strength
@@ -251,6 +252,9 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         X: ArrayLike,
         y: ArrayLike,
         sample_weight: ArrayLike | None = None,
+        *,
+        target_proba: ArrayLike | None = None,
+        offset: ArrayLike | None = None,
         **params,
     ) -> SoftmaxRegressionCV:
         """Cross-validate the path, then fit the final model.
@@ -264,6 +268,10 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, used by the fits and by the scorer (see
             ``scoring``).
+        target_proba, offset : array-like of shape (n_samples, n_classes)
+            As in :meth:`SoftmaxRegression.fit`, cut per fold: its fits get
+            the training part's (every class must be in it), its scores the
+            test part's offset; the scores use the hard labels ``y``.
         **params : dict
             Metadata for the splitter and the scorer. Without metadata
             routing only ``groups`` is accepted, and goes to ``cv``'s
@@ -292,9 +300,13 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 self, "fit", scorer, sample_weight, params
             )
             l1_ratios = check_l1_ratios(self.l1_ratios, self.solver)
-            s = combined_weights(sample_weight, self.class_weight, classes, y_index)
+            targets, s, T, Off = fold_targets(
+                self, X, y_index, classes, sample_weight, target_proba, offset
+            )
             params = {name: getattr(self, name) for name in _SHARED}
-            Cs = grid_of_Cs(self.Cs, l1_ratios, X, y_index, classes, s, params)
+            Cs = grid_of_Cs(
+                self.Cs, l1_ratios, X, y_index, classes, s, params, terms=(T, Off)
+            )
             # The strongest penalty of the path, on all the data, up front.
             penalty_strength(Cs.min(), s.sum())
             folds = split(self.cv, X, y, y_index, classes, split_params)
@@ -306,11 +318,15 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 scorer=scorer,
             )
             paths = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
-                delayed(fold_path)(spec, X, y, sample_weight, score_params, train, test)
+                delayed(fold_path)(
+                    spec, X, y, sample_weight, score_params, train, test, targets
+                )
                 for train, test in folds
             )
             self._set_path_attributes(spec, paths)
-            self._set_final_model(spec, paths, X, y, sample_weight)
+            self._fitted_with_offset = offset is not None  # ONNX: a second input
+            refit = {} if targets is None else targets.fit_params(slice(None))
+            self._set_final_model(spec, paths, X, y, sample_weight, refit)
         n_failed = sum(int((~path.converged).sum()) for path in paths)
         if n_failed:
             warnings.warn(
@@ -322,14 +338,19 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             )
         return self
 
-    def _set_final_model(self, spec: PathSpec, paths: list, X, y, sample_weight):
-        """``C_``, ``l1_ratio_`` of the best mean score; the refit or the mean."""
+    def _set_final_model(
+        self, spec: PathSpec, paths: list, X, y, sample_weight, fit_params
+    ):
+        """``C_``, ``l1_ratio_`` of the best mean score; the refit or the mean.
+
+        ``fit_params``: the soft targets and offset of the refit.
+        """
         Cs, l1_ratios = spec.Cs, spec.l1_ratios
         i, j = np.unravel_index(self.scores_.mean(axis=0).argmax(), Cs.shape)
         self.C_, self.l1_ratio_ = float(Cs[i, j]), float(l1_ratios[j])
         if self.refit:
             final = SoftmaxRegression(C=self.C_, l1_ratio=self.l1_ratio_, **spec.params)
-            final.fit(X, y, sample_weight=sample_weight)
+            final.fit(X, y, sample_weight=sample_weight, **fit_params)
             self.coef_, self.intercept_ = final.coef_, final.intercept_
         else:
             present = np.stack([path.present for path in paths])

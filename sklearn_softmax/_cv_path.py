@@ -70,13 +70,18 @@ STRUCTURED = (
 )
 
 
-def path_start(X, y_index: np.ndarray, classes: np.ndarray, s, fit_intercept) -> float:
+def path_start(
+    X, y_index: np.ndarray, classes: np.ndarray, s, fit_intercept, terms=(None, None)
+) -> float:
     """``1 / max |G|``: the ``C_min`` of ``ρ = 1`` (see the module's notes).
 
     ``1.0`` when ``G = 0`` (constant features), where every ``C`` gives
-    ``W = 0``.
+    ``W = 0``. ``terms``: the soft targets and offset (``K × N``, or ``None``).
     """
-    objective = SoftmaxObjective(X.T, y_index, classes.shape[0], s, fit_intercept)
+    T, Off = terms
+    objective = SoftmaxObjective(
+        X.T, y_index, classes.shape[0], s, fit_intercept, targets=T, offset=Off
+    )
     _, g = objective.value_and_grad(cold_theta(objective))
     # g is the gradient of the mean loss Σ ŝ ℓ; that of Σ s ℓ is Σ s times it.
     g_max = max_abs(objective.unravel(g)[: objective.n_features]) * float(s.sum())
@@ -107,7 +112,7 @@ def check_l1_ratios(l1_ratios, solver: str) -> np.ndarray:
 
 
 def grid_of_Cs(
-    Cs, l1_ratios: np.ndarray, X, y_index, classes, s, params: dict
+    Cs, l1_ratios: np.ndarray, X, y_index, classes, s, params: dict, terms=(None, None)
 ) -> np.ndarray:
     """``Cs_``, of shape ``(n_Cs, n_l1_ratios)``: increasing ``C`` per column.
 
@@ -125,7 +130,7 @@ def grid_of_Cs(
     if any(params[name] is not default for name, default in _DEFAULTS.items()):
         start = structured_path_start(X, y_index, classes, s, params)
     else:
-        start = path_start(X, y_index, classes, s, params["fit_intercept"])
+        start = path_start(X, y_index, classes, s, params["fit_intercept"], terms)
     return data_driven_Cs(start, int(Cs), l1_ratios)
 
 
@@ -283,21 +288,26 @@ class FoldPath:
 
 
 def fold_path(
-    spec: PathSpec, X, y, sample_weight, score_params: dict, train, test
-) -> FoldPath:
+    spec: PathSpec, X, y, sample_weight, score_params: dict, train, test,
+    targets=None,
+) -> FoldPath:  # fmt: skip
     """Fit and score one fold along the whole path, for every ``l1_ratio``.
 
     Along each path the fits go from strong to weak regularisation, each
     warm-started from the previous solution. ``sample_weight`` weights the
     fits; ``score_params`` (metadata of all the samples, ``sample_weight``
     among them when the scorer is to see it) are cut to the test part and
-    passed to the scorer.
+    passed to the scorer. ``targets`` (a :class:`._cv_targets.FoldTargets`)
+    adds the soft targets and offsets of the fits and the scores.
     """
     X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
     sw_train = None if sample_weight is None else sample_weight[train]
     score_kwargs = _check_method_params(X, params=score_params, indices=test)
     fit_intercept = spec.params["fit_intercept"]
     present = np.isin(spec.classes, y_train)
+    if targets is not None:
+        targets.check_fold(present, spec.classes)
+    fit_params = {} if targets is None else targets.fit_params(train)
     shape = spec.Cs.shape
     result = FoldPath(
         scores=np.empty(shape),
@@ -312,13 +322,18 @@ def fold_path(
             model.set_params(C=spec.Cs[i, j])
             with warnings.catch_warnings():  # counted, and reported once
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X_train, y_train, sample_weight=sw_train)
+                model.fit(X_train, y_train, sample_weight=sw_train, **fit_params)
             rows = global_rows(model, spec.classes, fit_intercept)
             if result.coefs is None:
                 result.coefs = np.empty(shape + rows.shape, dtype=rows.dtype)
             result.coefs[i, j] = rows
-            scored = fold_model(spec.classes, rows, fit_intercept, present)
-            result.scores[i, j] = spec.scorer(scored, X_test, y_test, **score_kwargs)
+            X_scored, scored_rows = X_test, rows
+            if targets is not None:  # the test part's offset
+                X_scored, scored_rows = targets.for_scoring(
+                    X_test, rows, fit_intercept, test
+                )
+            scored = fold_model(spec.classes, scored_rows, fit_intercept, present)
+            result.scores[i, j] = spec.scorer(scored, X_scored, y_test, **score_kwargs)
             result.n_iter[i, j] = model.n_iter_
             result.converged[i, j] = model.converged_
     return result

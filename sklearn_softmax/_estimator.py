@@ -27,7 +27,7 @@ from ._doc_link import DOC_LINK_TEMPLATE
 from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
-from ._predict import SoftmaxPredictMixin
+from ._predict import OffsetScoreMixin, SoftmaxPredictMixin
 from ._solvers import SOLVERS, get_solver, solvers_for
 from ._solvers._stream import ONLINE_LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
@@ -38,7 +38,7 @@ from ._structured_fit import (
     structured_tags,
 )
 from ._validation import _restore_on_error, warn_if_not_converged
-from ._warm_start import initial_theta
+from ._warm_start import initial_theta, pinned_intercept
 
 #: The fitted arrays a backend places where the input lives.
 FITTED_ARRAYS = ("classes_", "coef_", "intercept_", "support_")
@@ -46,6 +46,7 @@ FITTED_ARRAYS = ("classes_", "coef_", "intercept_", "support_")
 
 class SoftmaxRegression(
     CallbackSupportMixin,
+    OffsetScoreMixin,
     ClassifierMixin,
     PartialFitMixin,
     SoftmaxPredictMixin,
@@ -181,6 +182,11 @@ class SoftmaxRegression(
         transformed, not the data (sparse ``X`` is never copied). Constant
         features get a zero coefficient and ``feature_scale_`` 1. Not with
         ``solver="sgd"``, ``early_stopping`` or :meth:`partial_fit`.
+    label_smoothing : float, default=0.0
+        ``ε`` in ``[0, 1)``: the targets become ``(1 − ε) q + ε / K``, ``q``
+        the one-hot labels (or ``fit``'s ``target_proba``), as torch's
+        ``CrossEntropyLoss(label_smoothing=ε)``; weights act per target class
+        as for soft targets (see :meth:`fit`).
 
     Attributes
     ----------
@@ -270,6 +276,8 @@ class SoftmaxRegression(
         "upper_bounds": [Real, "array-like", None],
         "positive": ["boolean"],
         "standardize": ["boolean"],
+        # Soft targets and offsets.
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -297,6 +305,7 @@ class SoftmaxRegression(
         upper_bounds=None,
         positive=False,
         standardize=False,
+        label_smoothing=0.0,
     ):
         self.C = C
         self.l1_ratio = l1_ratio
@@ -321,6 +330,7 @@ class SoftmaxRegression(
         self.upper_bounds = upper_bounds
         self.positive = positive
         self.standardize = standardize
+        self.label_smoothing = label_smoothing
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -331,7 +341,7 @@ class SoftmaxRegression(
         return structured_tags(self, tags)  # what penalty options change
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, target_proba=None, offset=None):
         """Fit the model to ``X`` and ``y``.
 
         Parameters
@@ -339,9 +349,24 @@ class SoftmaxRegression(
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. float32 input is fitted in float32.
         y : array-like of shape (n_samples,)
-            Class labels.
+            Class labels. With ``target_proba``, the hard labels (say its
+            argmax): they give ``classes_`` (every class must appear) and the
+            splits and scores of scikit-learn's tools.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
+        target_proba : array-like of shape (n_samples, n_classes), default=None
+            Soft targets ``q``: non-negative rows summing to one (within
+            1e-5), columns in the order of ``classes_``. The loss of sample
+            ``n`` is ``−s_n Σ_k c_k q_nk log S_kn`` (``c_k`` the class
+            weights): the fit on the data replicated ``K`` times with labels
+            ``k`` and weights ``s_n c_k q_nk``. For three or more classes
+            the intercept is pinned to ``Σ_k b_k = 0``. Routable
+            (``set_fit_request(target_proba=True)``).
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to ``Wᵀx + b``, never penalised; for two
+            classes also of shape ``(n_samples,)``, added to the positive
+            class's decision function. Predictions without an offset take it
+            as zero. Not with ``early_stopping``.
 
         Returns
         -------
@@ -351,7 +376,14 @@ class SoftmaxRegression(
         backend = backend_for(X)  # in memory, an array-API device, or dask
         with _restore_on_error(self):
             backend.check(self)
-            data = backend.fit_data(self, X, y, sample_weight)
+            if offset is not None and self.early_stopping:
+                raise ValueError(
+                    "offset is not supported with early_stopping=True: the "
+                    "validation score would be computed without it."
+                )
+            data = backend.fit_data(
+                self, X, y, sample_weight, target_proba=target_proba, offset=offset
+            )
             coords = FitCoordinates(self, data.objective, backend.name)
             structure = coords.structure(penalty_structure(self, data.objective))
             penalty = make_penalty(self.C, self.l1_ratio, data.weight, structure)
@@ -374,8 +406,10 @@ class SoftmaxRegression(
             theta = callbacks.solution(result)  # early stopping's best, or last
             if structure is not None:  # unpenalised rows centred across classes
                 theta = centre_free_rows(penalty, data.objective, theta)
+            theta = pinned_intercept(theta, data.objective)
             self._set_solution(theta, result, data.objective, data.classes, data.weight)
             coords.set_attributes(self)
+            self._fitted_with_offset = offset is not None  # ONNX: a second input
             self._set_fitted_arrays(backend.place(self._fitted_arrays(), data))
             callbacks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.

@@ -15,6 +15,13 @@ stores them, one row ``z = z₁ − z₀``; the graph prepends a zero column to
 ``[1 − σ(z), σ(z)]``, as ``predict_proba`` computes it. ``classes`` is an
 int64 or a string tensor.
 
+A model fitted with an ``offset`` gets a second graph input named
+``offset``, of shape ``(N, n_classes)`` (``(N,)`` for two classes, the
+offset of the positive class) and of ``X``'s type, added to the scores
+before the ``Softmax`` and the ``ArgMax``: the graph computes
+``predict_proba(X, offset=offset)``. A model fitted without one keeps the
+single input ``X``.
+
 Options, those of skl2onnx's linear classifier converter
 (``convert_sklearn_linear_classifier``), with its meanings:
 
@@ -41,6 +48,7 @@ import scipy.sparse as sp
 from onnx import TensorProto
 from onnx.numpy_helper import from_array
 from skl2onnx import update_registered_converter
+from skl2onnx.common._topology import Variable
 from skl2onnx.common.data_types import (
     DoubleTensorType,
     FloatTensorType,
@@ -194,7 +202,7 @@ def convert_softmax_regression(scope, operator, container) -> None:
 
 
 def _add_scores(scope, operator, container, output: str | None) -> str:
-    """Add ``X W + b`` in the input's dtype; return the name of the scores.
+    """Add ``X W + b`` (``+ offset``) in the input's dtype; return the scores' name.
 
     ``output``, when given, is the output that receives them, in the layout
     of the option ``raw_scores`` (``[−z, z]`` for two classes).
@@ -206,7 +214,9 @@ def _add_scores(scope, operator, container, output: str | None) -> str:
         raw_scores=output is not None,
     )
     scores = output or scope.get_unique_variable_name("scores")
-    products = scope.get_unique_variable_name("products") if intercept.any() else scores
+    with_offset = getattr(operator.raw_operator, "_fitted_with_offset", False)
+    linear = scope.get_unique_variable_name("linear") if with_offset else scores
+    products = scope.get_unique_variable_name("products") if intercept.any() else linear
     container.add_node(
         "MatMul",
         [
@@ -216,14 +226,57 @@ def _add_scores(scope, operator, container, output: str | None) -> str:
         products,
         name=scope.get_unique_operator_name("MatMul"),
     )
-    if products != scores:
+    if products != linear:
         container.add_node(
             "Add",
             [products, _add_constant(scope, container, "intercept", intercept)],
-            scores,
+            linear,
             name=scope.get_unique_operator_name("Add"),
         )
+    if with_offset:
+        offset = _offset_input(scope, operator, container, output is not None)
+        container.add_node(
+            "Add", [linear, offset], scores, name=scope.get_unique_operator_name("Add")
+        )
     return scores
+
+
+def _offset_input(scope, operator, container, raw_scores: bool) -> str:
+    """Add the graph input ``offset``; return the name of its ``(N, K)`` scores.
+
+    Two classes: the input has shape ``(N,)``, added as ``[0, o]`` (as
+    ``[−o, o]`` in the layout of ``raw_scores``): an ``Unsqueeze`` to a
+    column, times the row ``[0, 1]`` (``[−1, 1]``).
+    """
+    double = isinstance(operator.inputs[0].type, DoubleTensorType)
+    n_classes = len(operator.raw_operator.classes_)
+    name = scope.get_unique_variable_name("offset")
+    shape = [None] if n_classes == 2 else [None, n_classes]
+    tensor_type = DoubleTensorType if double else FloatTensorType
+    variable = Variable(name, name, scope=scope.name, type=tensor_type(shape))
+    # The graph's inputs are the scope's, added after the converters ran:
+    # ``offset`` comes second, after ``X``.
+    scope.input_variables.append(variable)
+    if n_classes != 2:
+        return name
+    column = scope.get_unique_variable_name("offset_column")
+    axes = _add_constant(scope, container, "axes", np.array([1], np.int64))
+    container.add_node(
+        "Unsqueeze",
+        [name, axes],
+        column,
+        name=scope.get_unique_operator_name("Unsqueeze"),
+    )
+    row = np.array([[-1.0 if raw_scores else 0.0, 1.0]])
+    row = row.astype(np.float64 if double else np.float32)
+    offset = scope.get_unique_variable_name("offset_scores")
+    container.add_node(
+        "Mul",
+        [column, _add_constant(scope, container, "offset_row", row)],
+        offset,
+        name=scope.get_unique_operator_name("Mul"),
+    )
+    return offset
 
 
 def register() -> None:

@@ -53,6 +53,7 @@ from ._backends._inputs import (
     per_class_weights,
     weight_sum,
 )
+from ._backends._targets import check_offset, soft_targets, soft_weights
 from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
 from ._solvers._ftrl import FTRL, FTRLState
@@ -61,7 +62,7 @@ from ._solvers._online_newton import NewtonState, OnlineNewton, check_newton_pro
 from ._solvers._stream import online_solver
 from ._structured_fit import penalty_structure, stream_scale, structure_is_set
 from ._validation import _restore_on_error
-from ._warm_start import constant_intercept
+from ._warm_start import constant_intercept, intercept_for_shares
 
 
 def check_partial_fit_classes(estimator, classes) -> np.ndarray:
@@ -157,7 +158,9 @@ class PartialFitMixin:
 
     @numpy_only
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self, X, y, classes=None, sample_weight=None, *, target_proba=None, offset=None
+    ):
         """One pass of minibatch stochastic gradient steps over ``X``, ``y``.
 
         The penalty is scaled to the total weight seen so far: a stream of
@@ -175,6 +178,11 @@ class PartialFitMixin:
             estimator was fitted by :meth:`fit`); later calls may repeat it.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the samples.
+        target_proba : array-like of shape (n_samples, n_classes), default=None
+            Soft targets of the chunk, columns in the order of ``classes``
+            (see :meth:`fit`); ``label_smoothing`` applies as in :meth:`fit`.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits of the chunk (see :meth:`fit`).
 
         Returns
         -------
@@ -221,9 +229,22 @@ class PartialFitMixin:
             )
             check_classification_targets(y)
             y_index = label_indices(y, all_classes)
-            s, class_totals = self._stream_weights(sample_weight, all_classes, y_index)
             K = all_classes.shape[0]
-            objective = SoftmaxObjective(X.T, y_index, K, s, self.fit_intercept)
+            # Soft targets and offsets (None without them).
+            q = soft_targets(target_proba, y_index, all_classes, self.label_smoothing)
+            Off = check_offset(offset, X.shape[0], K, X.dtype)
+            if q is None:
+                s, class_totals = self._stream_weights(
+                    sample_weight, all_classes, y_index
+                )
+                T = None
+            else:
+                s, T, class_totals = self._soft_stream_weights(
+                    q, sample_weight, all_classes
+                )
+            objective = SoftmaxObjective(
+                X.T, y_index, K, s, self.fit_intercept, targets=T, offset=Off
+            )
             solver = self._online_solver()
             state = self._state(solver)
             if state is None:  # the first call: the best constant model
@@ -234,6 +255,10 @@ class PartialFitMixin:
             self.loss_curve_ = list(state.losses)
             self.converged_ = False
             self._online_state = state
+            # ONNX: a second input, once a call had an offset.
+            self._fitted_with_offset = offset is not None or getattr(
+                self, "_fitted_with_offset", False
+            )
             self._class_weight_totals = class_totals
             self.__dict__.pop("_partial_fit_start", None)  # now in the state
         return self
@@ -261,6 +286,17 @@ class PartialFitMixin:
         check_weight_total(weight_sum(s), self.class_weight)
         return s, totals
 
+    def _soft_stream_weights(self, q, sample_weight, classes):
+        """As :meth:`_stream_weights`, for soft targets ``q``: ``(s, T, totals)``.
+
+        The class counts of the stream are ``Σ_n w_n q_nk``, as for the
+        replicated rows (:func:`._backends._targets.soft_weights`).
+        """
+        previous = getattr(self, "_class_weight_totals", None)
+        if "_online_state" not in vars(self):
+            previous = None
+        return soft_weights(q, sample_weight, self.class_weight, classes, previous)
+
     def _state(self, solver) -> OnlineState | NewtonState | FTRLState | None:
         """The state to continue from, for ``solver``; ``None`` on a first call.
 
@@ -283,7 +319,9 @@ class PartialFitMixin:
     ) -> OnlineState | NewtonState | FTRLState:
         """The best constant model, on the first call's ``objective``."""
         W = np.zeros(objective.shape, dtype=objective.dtype)
-        if objective.fit_intercept:
+        if objective.fit_intercept and objective.targets is not None:
+            W[-1] = intercept_for_shares(objective.class_shares())
+        elif objective.fit_intercept:
             W[-1] = constant_intercept(y_index, s, objective.n_classes)
         return solver.init(W.ravel(), objective.shape)
 

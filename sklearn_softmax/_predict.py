@@ -23,11 +23,13 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.metrics import accuracy_score
 from sklearn.utils._array_api import device
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends._array_api import array_api_method
 from ._backends._dispatch import lazy_on_dask
+from ._backends._targets import check_offset
 from ._binary import with_zero_class
 from ._core import _logits
 from ._core._kernel import log_softmax_columns, softmax_columns
@@ -61,11 +63,12 @@ class SoftmaxPredictMixin:
     intercept_: Any
     classes_: Any
 
-    def _logits(self, X) -> tuple[Any, Any, Any]:
+    def _logits(self, X, offset=None) -> tuple[Any, Any, Any]:
         """``(Z, X, xp)``: the scores ``(K, N)`` (``K = 1`` if binary), and ``X``.
 
         ``X`` is validated in its namespace ``xp`` (NumPy itself for NumPy,
-        sparse and array-like input).
+        sparse and array-like input); ``offset`` (checked here, NumPy only)
+        is added to the scores.
         """
         check_is_fitted(self)
         found = namespace(X)
@@ -77,22 +80,45 @@ class SoftmaxPredictMixin:
             dtype=[xp.float64, xp.float32],
             reset=False,
         )
-        return linear_scores(self.coef_, self.intercept_, X, xp), X, xp
+        Z = linear_scores(self.coef_, self.intercept_, X, xp)
+        if offset is not None:
+            Z = self._add_offset(Z, offset, X, xp)
+        return Z, X, xp
 
-    def _all_logits(self, X) -> tuple[Any, Any, Any]:
+    def _add_offset(self, Z, offset, X, xp):
+        """``Z`` plus the checked ``offset`` (its difference for two classes).
+
+        Checked on the host; on ``X``'s device for array-API input.
+        """
+        if namespace(offset) is not None:
+            offset = to_numpy(offset)
+        dtype = np.float32 if X.dtype == xp.float32 else np.float64
+        Off = check_offset(offset, X.shape[0], self.classes_.shape[0], dtype)
+        assert Off is not None
+        Off = Off[1:] - Off[:1] if Z.shape[0] == 1 else Off  # binary: z₁ − z₀
+        if xp is np:
+            Z += Off
+            return Z
+        return Z + to_namespace(Off, xp, device(X))
+
+    def _all_logits(self, X, offset=None) -> tuple[Any, Any, Any]:
         """As :meth:`_logits`, with every class's logits; binary ``[0; z₁ − z₀]``."""
-        Z, X, xp = self._logits(X)
+        Z, X, xp = self._logits(X, offset)
         return with_zero_class(Z, xp), X, xp
 
     @lazy_on_dask
     @array_api_method
-    def decision_function(self, X):
+    def decision_function(self, X, offset=None):
         """Linear scores ``z = W[:M]ᵀ x + b`` of each sample.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
@@ -100,30 +126,34 @@ class SoftmaxPredictMixin:
             Logits per class; for two classes ``z₁ − z₀``, positive where
             ``classes_[1]`` is predicted.
         """
-        Z, _, _ = self._logits(X)
+        Z, _, _ = self._logits(X, offset)
         return Z[0, :] if Z.shape[0] == 1 else Z.T
 
     @lazy_on_dask
     @array_api_method
-    def predict_proba(self, X):
+    def predict_proba(self, X, offset=None):
         """Class probabilities ``softmax(z)`` of each sample.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
-        Z, _, xp = self._all_logits(X)
+        Z, _, xp = self._all_logits(X, offset)
         return softmax_columns(Z, xp, overwrite=True).T
 
     @lazy_on_dask
     @array_api_method
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, offset=None):
         """Log-probabilities, computed as a log-softmax of the scores.
 
         Never ``-inf`` where a probability underflows to zero.
@@ -132,24 +162,32 @@ class SoftmaxPredictMixin:
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``.
         """
-        Z, _, xp = self._all_logits(X)
+        Z, _, xp = self._all_logits(X, offset)
         return log_softmax_columns(Z, xp, overwrite=True).T
 
     @lazy_on_dask
     @array_api_method
-    def predict(self, X):
+    def predict(self, X, offset=None):
         """Most probable class of each sample.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            Known logits added to the scores (``(n_samples,)`` for two
+            classes: the positive class's); ``None`` takes them as zero,
+            also for a model fitted with offsets.
 
         Returns
         -------
@@ -157,8 +195,49 @@ class SoftmaxPredictMixin:
             Labels from ``classes_``, in ``X``'s namespace (NumPy for string
             labels).
         """
-        Z, X, xp = self._all_logits(X)
+        Z, X, xp = self._all_logits(X, offset)
         return labels_at(self.classes_, xp.argmax(Z, axis=0), X, xp)
+
+
+class OffsetScoreMixin:
+    """``score`` with an ``offset``: the mean accuracy of ``predict(X, offset)``.
+
+    Placed before scikit-learn's ``ClassifierMixin``, whose ``score`` it
+    replaces; its ``offset`` is routed by ``set_score_request(offset=True)``.
+    """
+
+    def score(self, X, y, sample_weight=None, offset=None) -> float:
+        """Mean accuracy of :meth:`predict` on ``X`` (with ``offset``) and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        offset : array-like of shape (n_samples, n_classes), default=None
+            As in :meth:`predict`.
+
+        Returns
+        -------
+        score : float
+            The weighted share of correct predictions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_softmax import SoftmaxRegression
+        >>> X, y = np.array([[0.0], [0.1], [0.2]]), np.array([0, 1, 1])
+        >>> clf = SoftmaxRegression().fit(X, y)
+        >>> clf.score(X, y, offset=np.array([-5.0, 5.0, 5.0]))  # o for class 1
+        1.0
+        """
+        predict = self.predict  # type: ignore[attr-defined]
+        return float(
+            accuracy_score(y, predict(X, offset=offset), sample_weight=sample_weight)
+        )
 
 
 def labels_at(classes, indices, X, xp: Any = np):

@@ -118,3 +118,23 @@ def initial_theta(
             shift = intercept.mean() - constant[columns].mean()
             W[-1, new] = constant[new] + shift
     return W.ravel()
+
+
+def pinned_intercept(theta: np.ndarray, objective) -> np.ndarray:
+    """``θ`` with ``Σ_k b_k = 0`` for three or more classes, under soft targets.
+
+    The objective does not change when one number is added to every
+    intercept; the solvers keep the first iterate's ``Σ_k b_k = 0`` up to
+    rounding, and this removes the rounding, so that fits with soft targets
+    (or offsets) and the fits on their replicated data report the same
+    representative. Fits on hard labels alone are returned unchanged.
+    """
+    targets = getattr(objective, "targets", None)
+    offset = getattr(objective, "offset", None)
+    if not objective.fit_intercept or objective.n_classes < 3:
+        return theta
+    if targets is None and offset is None:
+        return theta
+    W = np.array(objective.unravel(theta), copy=True)
+    W[-1] -= W[-1].mean()
+    return W.ravel()

@@ -34,6 +34,7 @@ from .._core._namespace import namespace, to_namespace, to_numpy
 from .._objectives._array_api import ArrayAPISoftmaxObjective
 from ._base import Backend, FitData
 from ._inputs import combined_weights, encode_labels
+from ._targets import soft_fit_inputs
 
 
 class ArrayAPIBackend(Backend):
@@ -54,7 +55,9 @@ class ArrayAPIBackend(Backend):
             )
         }
 
-    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+    def fit_data(
+        self, estimator, X, y, sample_weight, target_proba=None, offset=None
+    ) -> FitData:
         """Validated inputs on their device and the device objective.
 
         The classes, the labels' indices and the weights (sample weight
@@ -73,12 +76,30 @@ class ArrayAPIBackend(Backend):
         classes, _ = encode_labels(to_numpy(classes))
         if namespace(sample_weight) is not None:
             sample_weight = to_numpy(sample_weight)
-        s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
+        # Soft targets and offsets: checked and folded on the host.
+        target_proba, offset = (
+            to_numpy(a) if namespace(a) is not None else a
+            for a in (target_proba, offset)
+        )
+        dtype = np.float32 if X.dtype == xp.float32 else np.float64
+        s, T, Off = soft_fit_inputs(
+            estimator, dtype, y_index, classes, sample_weight, target_proba, offset
+        )
+        if s is None:
+            s = combined_weights(
+                sample_weight, estimator.class_weight, classes, y_index
+            )
         for name in ("coef_", "intercept_", "classes_"):  # read by warm_start
             if hasattr(estimator, name) and namespace(getattr(estimator, name)):
                 setattr(estimator, name, to_numpy(getattr(estimator, name)))
         objective = ArrayAPISoftmaxObjective(
-            X.T, y_index, classes.shape[0], s, estimator.fit_intercept
+            X.T,
+            y_index,
+            classes.shape[0],
+            s,
+            estimator.fit_intercept,
+            targets=T,
+            offset=Off,
         )
         return FitData(objective, classes, s.sum(), X, y, sample_weight)
 
@@ -150,9 +171,9 @@ def array_api_method(method):
     """
 
     @functools.wraps(method)
-    def wrapper(self, X):
+    def wrapper(self, X, *args, **kwargs):
         if get_config()["array_api_dispatch"] and hasattr(self, "coef_"):
             _check_same_namespace(self, X, method.__name__)
-        return method(self, X)
+        return method(self, X, *args, **kwargs)
 
     return wrapper

@@ -68,8 +68,14 @@ class Backend:
             if getattr(estimator, parameter):
                 raise ValueError(message)
 
-    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
-        """Validate the input and build the fit's objective."""
+    def fit_data(
+        self, estimator, X, y, sample_weight, target_proba=None, offset=None
+    ) -> FitData:
+        """Validate the input and build the fit's objective.
+
+        ``target_proba`` and ``offset`` are ``fit``'s soft targets and
+        offset (see :mod:`._targets`), ``None`` when not given.
+        """
         raise NotImplementedError
 
     def place(self, attributes: dict, data: FitData) -> dict:

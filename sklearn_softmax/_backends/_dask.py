@@ -45,6 +45,7 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .._objectives._dask import Chunk, DaskSoftmaxObjective
 from ._base import Backend, FitData
+from ._dask_targets import aligned, soft_chunks
 from ._inputs import (
     NEGATIVE_WEIGHTS,
     check_weight_total,
@@ -188,7 +189,26 @@ def _combine(y_index_b, w_b, class_weights):
     return w_b * class_weights[y_index_b]
 
 
-def _objective(estimator, X, y, sample_weight):
+def _soft(estimator, target_proba, offset) -> bool:
+    """Whether the fit has soft targets, label smoothing or an offset."""
+    smoothing = estimator.label_smoothing > 0
+    return smoothing or target_proba is not None or offset is not None
+
+
+def _hard_chunks(estimator, classes, weights, ys, ws):
+    """Per chunk ``s_b`` and label indices, and the weights per chunk and class."""
+    class_weights = _class_weights(estimator.class_weight, classes, weights.sum(axis=0))
+    with np.errstate(over="ignore"):  # an overflow is refused by the caller
+        weights = weights * class_weights
+    y_index = [delayed(_encode, pure=True)(y_b, classes) for y_b in ys]
+    s = [
+        delayed(_combine, pure=True)(y_b, w_b, class_weights)
+        for y_b, w_b in zip(y_index, ws, strict=True)
+    ]
+    return s, y_index, weights
+
+
+def _objective(estimator, X, y, sample_weight, target_proba=None, offset=None):
     """The classes, ``Σ s`` and the :class:`DaskSoftmaxObjective` of a fit."""
     X, y, w = _arrays(estimator, X, y, sample_weight)
     persist = X.nbytes <= PERSIST_SHARE * _cluster_memory()
@@ -206,16 +226,14 @@ def _objective(estimator, X, y, sample_weight):
     check_classification_targets(classes)
     classes = encode_labels(classes)[0]
     weights = _per_class(summaries, classes, "weights")
-    class_weights = _class_weights(estimator.class_weight, classes, weights.sum(axis=0))
-    with np.errstate(over="ignore"):  # an overflow is refused just below
-        weights = weights * class_weights
+    if _soft(estimator, target_proba, offset):
+        s, y_index, weights = soft_chunks(
+            estimator, X, (Xs, ys, ws), classes, weights, target_proba, offset
+        )
+    else:
+        s, y_index, weights = _hard_chunks(estimator, classes, weights, ys, ws)
     total = weight_sum(weights)
     check_weight_total(total, estimator.class_weight)
-    y_index = [delayed(_encode, pure=True)(y_b, classes) for y_b in ys]
-    s = [
-        delayed(_combine, pure=True)(y_b, w_b, class_weights)
-        for y_b, w_b in zip(y_index, ws, strict=True)
-    ]
     if persist:
         y_index, s = dask.persist(y_index, s)
     chunks = [
@@ -243,21 +261,44 @@ class DaskBackend(Backend):
         )
     }
 
-    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+    def fit_data(
+        self, estimator, X, y, sample_weight, target_proba=None, offset=None
+    ) -> FitData:
         """The dask objective; the hooks get no data (the rows stay on the cluster)."""
-        classes, total, objective = _objective(estimator, X, y, sample_weight)
+        classes, total, objective = _objective(
+            estimator, X, y, sample_weight, target_proba, offset
+        )
         return FitData(objective, classes, total)
 
 
-def _predict_chunk(X_b, model, method: str):
-    return getattr(model, method)(X_b)
+def _predict_chunk(X_b, model, method: str, offset_b=None):
+    if offset_b is None:
+        return getattr(model, method)(X_b)
+    return getattr(model, method)(X_b, offset=offset_b)
 
 
-def predict_lazily(estimator, X, method: str):
+def _with_offset(X, offset, func, dtype, one_column: bool, n_classes: int):
+    """``func`` over the row chunks of ``X`` and of ``offset``, aligned on them."""
+    offset = aligned(offset, "offset", X.chunks[0])
+    tail = () if one_column else (n_classes,)
+    parts = [
+        da.from_delayed(
+            delayed(func)(X_b, offset_b=o_b), shape=(rows,) + tail, dtype=dtype
+        )
+        for X_b, o_b, rows in zip(
+            X.to_delayed().ravel(), offset.to_delayed().ravel(), X.chunks[0],
+            strict=True,
+        )
+    ]  # fmt: skip
+    return da.concatenate(parts)
+
+
+def predict_lazily(estimator, X, method: str, offset=None):
     """``estimator.method(X)`` as a lazy dask array, mapped over row chunks.
 
     ``X`` is a dask array or DataFrame; its column names are checked once
-    against ``feature_names_in_``. The result has ``X``'s row chunks.
+    against ``feature_names_in_``. The result has ``X``'s row chunks. An
+    ``offset`` (dask or NumPy) is aligned on them (checked per chunk).
     """
     check_is_fitted(estimator)
     _check_feature_names(estimator, getattr(X, "_meta", X), reset=False)
@@ -282,6 +323,8 @@ def predict_lazily(estimator, X, method: str):
         method == "decision_function" and n_classes == 2
     )
     func = functools.partial(_predict_chunk, model=model, method=method)
+    if offset is not None:
+        return _with_offset(X, offset, func, dtype, one_column, n_classes)
     if one_column:
         return X.map_blocks(func, drop_axis=1, meta=np.empty((0,), dtype))
     return X.map_blocks(

@@ -22,15 +22,16 @@ def lazy_on_dask(method):
     """Make a prediction method return a lazy dask array for dask input.
 
     The method is mapped over the row chunks of ``X`` (see
-    :func:`._dask.predict_lazily`); other input goes to it unchanged.
+    :func:`._dask.predict_lazily`); other input goes to it unchanged, with
+    its other arguments (an ``offset``, aligned on the chunks on dask).
     """
 
     @functools.wraps(method)
-    def predict(self, X):
+    def predict(self, X, *args, **kwargs):
         if is_dask_collection(X):
             from ._dask import predict_lazily
 
-            return predict_lazily(self, X, method.__name__)
-        return method(self, X)
+            return predict_lazily(self, X, method.__name__, *args, **kwargs)
+        return method(self, X, *args, **kwargs)
 
     return predict

@@ -16,6 +16,7 @@ from sklearn.utils.validation import validate_data
 from .._objectives import SoftmaxObjective
 from ._base import Backend, FitData
 from ._inputs import combined_weights, encode_labels, hold_out
+from ._targets import soft_fit_inputs
 
 
 class NumpyBackend(Backend):
@@ -23,7 +24,9 @@ class NumpyBackend(Backend):
 
     name = "in-memory input"
 
-    def fit_data(self, estimator, X, y, sample_weight) -> FitData:
+    def fit_data(
+        self, estimator, X, y, sample_weight, target_proba=None, offset=None
+    ) -> FitData:
         X, y = validate_data(
             estimator,
             X,
@@ -33,14 +36,27 @@ class NumpyBackend(Backend):
         )
         check_classification_targets(y)
         classes, y_index = encode_labels(y)
-        s = combined_weights(sample_weight, estimator.class_weight, classes, y_index)
+        s, T, Off = soft_fit_inputs(
+            estimator, X.dtype, y_index, classes, sample_weight, target_proba, offset
+        )
+        if s is None:  # hard labels: the fast path
+            s = combined_weights(
+                sample_weight, estimator.class_weight, classes, y_index
+            )
         held_out = None
         if estimator.early_stopping:
             X, y_index, s, train, sample_weight, held_out = hold_out(
                 estimator, X, y_index, s, sample_weight
             )
             y = y[train]
+            T = None if T is None else T[:, train]
         objective = SoftmaxObjective(
-            X.T, y_index, classes.shape[0], s, estimator.fit_intercept
+            X.T,
+            y_index,
+            classes.shape[0],
+            s,
+            estimator.fit_intercept,
+            targets=T,
+            offset=Off,
         )
         return FitData(objective, classes, s.sum(), X, y, sample_weight, held_out)

@@ -6,10 +6,12 @@ Everything in this module works in the features-by-samples layout of the
 derivation (docs/derivation.rst):
 
 * ``X`` has shape ``(M, N)``: one column per sample, dense or scipy.sparse;
-* ``Y`` has shape ``(K, N)``: one-hot labels, one column per sample;
+* ``Y`` has shape ``(K, N)``: one column per sample, one-hot labels or any
+  non-negative targets (soft targets, weighted labels, counts per class);
 * ``W`` has shape ``(M, K)``: one column ``w_k`` per class;
 * ``Z = WᵀX`` and ``S = softmax(Z)`` have shape ``(K, N)``;
-* the gradient ``∇E(W) = X (S − Y)ᵀ`` has shape ``(M, K)``, like ``W``.
+* the gradient ``∇E(W) = X (S diag(1ᵀY) − Y)ᵀ`` has shape ``(M, K)``, like
+  ``W``; it is ``X (S − Y)ᵀ`` when every column of ``Y`` sums to one.
 
 The softmax is taken over each column (over the classes of one sample). It is
 made stable by subtracting each column's maximum before exponentiating, and the
@@ -206,7 +208,8 @@ def softmax_loss(W: ArrayLike, X, Y) -> np.floating:
     X : {array-like, sparse matrix} of shape (M, N)
         Features, one column per sample.
     Y : {array-like, sparse matrix} of shape (K, N)
-        One-hot labels (any non-negative weights per column are accepted: the
+        Non-negative targets: one-hot labels, soft targets (columns of
+        probabilities), or any non-negative weights per class and sample (the
         formula is applied as written). A scipy.sparse ``Y`` is read as it
         is, without a dense copy.
 
@@ -245,11 +248,13 @@ def softmax_loss(W: ArrayLike, X, Y) -> np.floating:
 def softmax_gradient(W: ArrayLike, X, Y) -> NDArray:
     r"""Gradient of :func:`softmax_loss` with respect to ``W``.
 
-    .. math:: \nabla E(W) = X (S - Y)^\top,
-              \qquad S = \mathrm{softmax}(W^\top X)
+    .. math:: \nabla E(W) = X \big(S \operatorname{diag}(\mathbf 1^\top Y)
+              - Y\big)^\top, \qquad S = \mathrm{softmax}(W^\top X)
 
-    Column ``i`` is :math:`\sum_n x_n (S_{in} - Y_{in})`, the per-column
-    gradient of the derivation.
+    Column ``i`` is :math:`\sum_n x_n (S_{in} \sum_k Y_{kn} - Y_{in})`. When
+    every column of ``Y`` sums to one (one-hot labels, soft targets) this is
+    the derivation's :math:`X (S - Y)^\top`; for any other non-negative
+    ``Y`` (weighted labels, counts) it is still the gradient of the loss.
 
     Parameters
     ----------
@@ -258,7 +263,7 @@ def softmax_gradient(W: ArrayLike, X, Y) -> NDArray:
     X : {array-like, sparse matrix} of shape (M, N)
         Features, one column per sample.
     Y : {array-like, sparse matrix} of shape (K, N)
-        One-hot labels.
+        Non-negative targets, as in :func:`softmax_loss`.
 
     Returns
     -------
@@ -273,11 +278,15 @@ def softmax_gradient(W: ArrayLike, X, Y) -> NDArray:
     >>> Y = np.array([[1.0, 0.0], [0.0, 1.0]])
     >>> softmax_gradient(np.zeros((1, 2)), X, Y)
     array([[-1.,  1.]])
+    >>> softmax_gradient(np.zeros((1, 2)), X, 2 * Y)  # weighted labels
+    array([[-2.,  2.]])
     """
     W, X, Y = _check_inputs(W, X, Y)
     D = softmax_columns(_logits(W, X), overwrite=True)
     if sp.issparse(Y):  # canonical COO: each entry once
+        D *= np.bincount(Y.col, weights=Y.data, minlength=D.shape[1]).astype(D.dtype)
         D[Y.row, Y.col] -= Y.data
     else:
+        D *= Y.sum(axis=0)  # 1ᵀY: exactly one for one-hot or soft targets
         D -= Y
     return np.asarray(X @ D.T)

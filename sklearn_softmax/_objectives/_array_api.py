@@ -19,6 +19,10 @@ the work happens:
   path) are copied to the device once, here; ``y`` and ``sample_weight`` stay
   available on the host for the starting point and the sample order of
   ``solver="sgd"``.
+* Soft targets ``T`` (``K × N``, replacing the one-hot ``Y``) and an offset
+  ``O`` (``K × N``, added to the logits of the value and the gradient, not to
+  the directions of a Hessian-vector product) are copied to the device once,
+  here, as the labels are.
 """
 
 from __future__ import annotations
@@ -56,6 +60,10 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         Non-negative weights with a positive sum; normalised here.
     fit_intercept : bool
         Whether ``θ`` holds an intercept row.
+    targets : ndarray of shape (K, N), optional
+        Host soft targets replacing the labels (columns summing to one).
+    offset : ndarray of shape (K, N), optional
+        Host offset added to the logits.
 
     Attributes
     ----------
@@ -76,6 +84,9 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         n_classes: int,
         sample_weight: np.ndarray,
         fit_intercept: bool,
+        *,
+        targets: np.ndarray | None = None,
+        offset: np.ndarray | None = None,
     ):
         xp, _ = get_namespace(X)
         dtype = "float32" if X.dtype == xp.float32 else "float64"
@@ -87,8 +98,15 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         self._s = xp.asarray(self.sample_weight, device=self.device)
         classes = xp.arange(n_classes, device=self.device)
         labels = xp.asarray(self.y, device=self.device)
-        # One-hot Y (K × N), in X's dtype: S − Y and z_y without scatters.
+        # One-hot Y (K × N), in X's dtype: S − Y and z_y without scatters;
+        # or the soft targets.
         self._Y = xp.astype(classes[:, None] == labels[None, :], X.dtype)
+        self.targets, self.offset = targets, offset  # on the host
+        if targets is not None:
+            self._Y = xp.asarray(targets.astype(self.dtype), device=self.device)
+        self._O = None
+        if offset is not None:
+            self._O = xp.asarray(offset.astype(self.dtype), device=self.device)
         self._feature_moments: np.ndarray | None = None
         self._sum_dtype = _max_precision_float_dtype(xp, self.device)
 
@@ -108,6 +126,12 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         if self.fit_intercept:
             Z = Z + W[self.n_features :, :].T
         return Z
+
+    def data_logits(self, W, X=None, Off=None):
+        """:meth:`logits` plus the offset: ``self``'s for ``X=None``, else ``Off``."""
+        Z = self.logits(W, X)
+        Off = self._O if X is None else Off
+        return Z if Off is None else Z + Off
 
     def _stable_exp(self, Z) -> tuple[Any, Any, Any]:
         """``Z`` less its column maxima, its exponential and the column sums."""
@@ -146,23 +170,24 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
     def _host(self, G) -> np.ndarray:
         return to_numpy(G).astype(self.dtype, copy=False).ravel()
 
-    def residuals(self, W, X=None, Y=None, s=None) -> tuple[float, Any]:
+    def residuals(self, W, X=None, Y=None, s=None, Off=None) -> tuple[float, Any]:
         """``f`` and the unweighted residuals ``S − Y`` (``K × N``) at a device ``W``.
 
-        By default over all the samples; ``X``, ``Y`` and ``s`` select a batch.
+        By default over all the samples; ``X``, ``Y``, ``s`` (and the offset
+        ``Off``) select a batch.
         """
-        X, Y = (self.X, self._Y) if X is None else (X, Y)
+        Y = self._Y if X is None else Y
         s = self._s if s is None else s
-        f, S = self._loss_and_proba(self.logits(W, X), Y, s)
+        f, S = self._loss_and_proba(self.data_logits(W, X, Off), Y, s)
         return f, S - Y
 
-    def batch_residuals(self, W, X, Y):
-        """``S − Y`` of a batch's columns ``X``, ``Y``, without the loss.
+    def batch_residuals(self, W, X, Y, Off=None):
+        """``S − Y`` of a batch's columns ``X``, ``Y`` (offset ``Off``), no loss.
 
         The loss would be a number on the host: a wait for the device at
         every batch.
         """
-        _, E, sums = self._stable_exp(self.logits(W, X))
+        _, E, sums = self._stable_exp(self.data_logits(W, X, Off))
         return E / sums - Y
 
     def finite_sum(self) -> FiniteSumTerms:
@@ -171,7 +196,7 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
 
     def value(self, theta: np.ndarray) -> float:
         """``f(θ)``: one product with ``X``, no gradient."""
-        Z, _, sums = self._stable_exp(self.logits(self.to_device(theta)))
+        Z, _, sums = self._stable_exp(self.data_logits(self.to_device(theta)))
         return self._loss(Z, sums, self._Y, self._s)
 
     def value_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -187,7 +212,9 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         return self._feature_moments
 
     def class_shares(self) -> np.ndarray:
-        """Weighted share ``Σ_{n: y_n = k} ŝ_n`` of each class, (K,), float64."""
+        """Weighted share ``Σ_n ŝ_n Y_kn`` of each class, (K,), float64."""
+        if self.targets is not None:
+            return self.targets.astype(np.float64) @ self.sample_weight
         return np.bincount(self.y, weights=self.sample_weight, minlength=self.n_classes)
 
     def value_grad_hessp(
@@ -199,7 +226,8 @@ class ArrayAPISoftmaxObjective(ParameterLayout):
         products with ``X`` (see :mod:`._numpy` for the formula).
         """
         xp, s = self.xp, self._s
-        f, S = self._loss_and_proba(self.logits(self.to_device(theta)), self._Y, s)
+        Z = self.data_logits(self.to_device(theta))
+        f, S = self._loss_and_proba(Z, self._Y, s)
         g = self._host(self.backward((S - self._Y) * s))
 
         def hessp(v: np.ndarray) -> np.ndarray:
@@ -220,13 +248,13 @@ class DeviceBatch:
     A :class:`._protocols.SampleBatch` on the device (see there).
     """
 
-    def __init__(self, objective: ArrayAPISoftmaxObjective, X_b, Y_b, s_b):
+    def __init__(self, objective: ArrayAPISoftmaxObjective, X_b, Y_b, s_b, O_b=None):
         self.weights = s_b
-        self._objective, self._X, self._Y = objective, X_b, Y_b
+        self._objective, self._X, self._Y, self._O = objective, X_b, Y_b, O_b
 
     def residuals(self, W):
         """``S − Y`` of shape ``(K, b)`` at the device ``W``."""
-        return self._objective.batch_residuals(W, self._X, self._Y)
+        return self._objective.batch_residuals(W, self._X, self._Y, self._O)
 
     def backward(self, D):
         """``[X_B Dᵀ ; D 1]`` of ``W``'s shape."""
@@ -248,7 +276,7 @@ class DeviceTerms:
         self._objective, self.xp = objective, xp
         active = np.flatnonzero(objective.sample_weight > 0)
         self.n = int(active.shape[0])
-        X, Y, s = objective.X, objective._Y, objective._s
+        X, Y, s, Off = objective.X, objective._Y, objective._s, objective._O
         if self.n < objective.n_samples:
             keep = xp.asarray(active, device=objective.device)
             X, Y, s = (
@@ -256,7 +284,8 @@ class DeviceTerms:
                 xp.take(Y, keep, axis=1),
                 xp.take(s, keep),
             )
-        self._X, self._Y, self._s = X, Y, s
+            Off = None if Off is None else xp.take(Off, keep, axis=1)
+        self._X, self._Y, self._s, self._O = X, Y, s, Off
         self.dtype = self.wide_dtype = X.dtype
 
     def to_native(self, theta: np.ndarray):
@@ -298,7 +327,7 @@ class DeviceTerms:
 
         The samples left out have no weight: ``f`` is the full one.
         """
-        f, R = self._objective.residuals(W, self._X, self._Y, self._s)
+        f, R = self._objective.residuals(W, self._X, self._Y, self._s, self._O)
         return f, R, self._objective.backward(R * self._s, self._X)
 
     def positions(self, positions: np.ndarray):
@@ -313,4 +342,5 @@ class DeviceTerms:
             xp.take(self._X, positions, axis=1),
             xp.take(self._Y, positions, axis=1),
             xp.take(self._s, positions),
+            None if self._O is None else xp.take(self._O, positions, axis=1),
         )

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from .._core import _logits
 from .._core._kernel import softmax_columns
+from ._targets import subtract_targets
 from ._threads import available_cpus
 
 # Bytes of X per block: large enough that the per-block numpy overhead is
@@ -82,18 +83,24 @@ def _XDt(X_b, D: np.ndarray) -> np.ndarray:
     return (D @ X_b.T).T
 
 
-def block_residuals(W: np.ndarray, X_b, y_b: np.ndarray, fit_intercept: bool):
+def block_residuals(
+    W: np.ndarray, X_b, y_b: np.ndarray, fit_intercept: bool, T_b=None, O_b=None
+):
     """``S − Y`` (``K × N_b``) of a block at ``W``: unweighted, without the loss.
 
-    The same operations as the objective's evaluation: the logits, less their
-    column maxima, exponentiated in place and divided by the column sums.
+    The same operations as the objective's evaluation: the logits (plus the
+    offset ``O_b`` if given), less their column maxima, exponentiated in
+    place and divided by the column sums. ``Y`` is the labels ``y_b``, or
+    the soft targets ``T_b`` if given (:mod:`._targets`).
     """
     M = X_b.shape[0]
     Z = _logits(W[:M], X_b)
     if fit_intercept:
         Z += W[M][:, None]
+    if O_b is not None:
+        Z += O_b
     Z = softmax_columns(Z, overwrite=True)
-    Z[y_b, np.arange(y_b.shape[0])] -= 1
+    subtract_targets(Z, y_b, T_b)
     return Z
 
 

@@ -64,7 +64,8 @@ class Chunk:
     ----------
     X, y, s : Delayed
         ``X_b`` of shape ``(N_b, M)``, class indices and combined weights of
-        shape ``(N_b,)``.
+        shape ``(N_b,)``; with soft targets or offsets, ``y`` is the payload
+        ``(y_index_b, T_b, O_b)`` (see :func:`_chunk_objective`).
     scale : float
         ``r_b = Σ s_b / Σ s``, positive.
     """
@@ -76,7 +77,17 @@ class Chunk:
 
 
 def _chunk_objective(X_b, y_b, s_b, n_classes: int, fit_intercept: bool):
-    return SoftmaxObjective(X_b.T, y_b, n_classes, s_b, fit_intercept)
+    """The in-memory objective of a chunk; ``y_b`` the labels or a payload.
+
+    A payload ``(y_index_b, T_b, O_b)`` adds the chunk's soft targets and
+    offset (``K × N_b`` each, or ``None``).
+    """
+    targets = offset = None
+    if isinstance(y_b, tuple):
+        y_b, targets, offset = y_b
+    return SoftmaxObjective(
+        X_b.T, y_b, n_classes, s_b, fit_intercept, targets=targets, offset=offset
+    )
 
 
 def _value(X_b, y_b, s_b, scale, spec, theta):

@@ -7,14 +7,17 @@ Conventions
   never copied here: blocks are column slices ``X[:, a:b]`` (views for dense
   input).
 * Labels are class indices ``y`` of shape ``(N,)`` rather than a one-hot
-  ``Y``: ``S − Y`` is formed by subtracting one at ``(y_n, n)``.
+  ``Y``: ``S − Y`` is formed by subtracting one at ``(y_n, n)``. Or soft
+  targets ``T`` of shape ``(K, N)``, every column summing to one, which
+  replace ``Y`` (:mod:`._targets`); and an optional offset ``O`` (``K × N``)
+  added to the logits, ``z_n = Wᵀx_n + b + o_n``.
 * The parameter ``θ`` is a flat vector holding ``W`` of shape ``(M + 1, K)`` in
   C order when an intercept is fitted (its last row is the intercept ``b``),
   ``(M, K)`` otherwise. ``W[:M]`` are the coefficients of the derivation.
 * The value is the weighted *mean* cross-entropy
 
   .. math:: f(θ) = \sum_n \hat s_n \, ℓ_n,
-            \qquad ℓ_n = \log \sum_k e^{z_{kn}} - z_{y_n n},
+            \qquad ℓ_n = \log \sum_k e^{z_{kn}} - \sum_k Y_{kn} z_{kn},
             \qquad z_n = W^\top x_n + b,
 
   with normalised weights ``ŝ = s / Σ s``. The estimator's objective
@@ -58,6 +61,7 @@ from ._blocks import (
 )
 from ._layout import ParameterLayout, normalised_weights
 from ._samples import SampleAccess
+from ._targets import columns, subtract_targets, target_logits
 from ._threads import CORES, available_cpus
 
 
@@ -84,6 +88,12 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
     block_size : int, optional
         Samples per block; by default about 8 MiB of ``X`` per block, the
         number of blocks rounded up to a multiple of the available cores.
+    targets : ndarray of shape (K, N), optional
+        Soft targets replacing the labels ``y`` (dense, in ``X``'s dtype,
+        every column summing to one); ``y`` then only names the samples'
+        hard labels.
+    offset : ndarray of shape (K, N), optional
+        Known logits added to ``Wᵀx_n + b`` (in ``X``'s dtype).
 
     The stochastic solvers step through the samples with the methods of
     :class:`._samples.SampleAccess` (runs of samples, the terms of the sum).
@@ -99,12 +109,17 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         sample_weight: np.ndarray,
         fit_intercept: bool,
         block_size: int | None = None,
+        *,
+        targets: np.ndarray | None = None,
+        offset: np.ndarray | None = None,
     ):
         super().__init__(X.dtype, X.shape[0], n_classes, fit_intercept)
         self.X = X
         self.sparse = sp.issparse(X)
         self.n_samples = X.shape[1]
         self.y = np.asarray(y, dtype=np.intp)
+        self.targets = None if targets is None else np.asarray(targets, X.dtype)
+        self.offset = None if offset is None else np.asarray(offset, X.dtype)
         self.raw_weight = np.asarray(sample_weight, dtype=np.float64)
         self.sample_weight = normalised_weights(self.raw_weight, self.dtype)
         if block_size is None:
@@ -170,7 +185,9 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         return np.asarray(self.X @ self.sample_weight, dtype=self.dtype).ravel()
 
     def class_shares(self) -> np.ndarray:
-        """Weighted share ``Σ_{n: y_n = k} ŝ_n`` of each class, (K,), float64."""
+        """Weighted share ``Σ_n ŝ_n Y_kn`` of each class, (K,), float64."""
+        if self.targets is not None:
+            return self.targets.astype(np.float64) @ self.sample_weight
         return np.bincount(self.y, weights=self.sample_weight, minlength=self.n_classes)
 
     def _map_blocks(self, kernel: Callable, *arrays) -> Iterator:
@@ -193,12 +210,18 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         while pending:
             yield pending.popleft().result()
 
-    def _block_logits(self, W: np.ndarray, block: slice):
-        """The block ``X_b`` and its logits ``Z_b = W[:M]ᵀ X_b + b`` (K × N_b)."""
+    def _block_logits(self, W: np.ndarray, block: slice, offset: bool = True):
+        """The block ``X_b`` and its logits ``Z_b = W[:M]ᵀ X_b + b + O_b``.
+
+        ``K × N_b``; without the offset for ``offset=False`` (the directions
+        of a Hessian-vector product).
+        """
         X_b = self._column_blocks[block.start]
         Z = _logits(W[: self.n_features], X_b)
         if self.fit_intercept:
             Z += W[-1][:, None]
+        if offset and self.offset is not None:
+            Z += self.offset[:, block]
         return X_b, Z
 
     def _block_loss(self, Z: np.ndarray, block: slice) -> tuple[float, np.ndarray]:
@@ -206,9 +229,8 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
 
         Leaves ``exp(Z − max)`` in ``Z``: the probabilities up to the sums.
         """
-        y_b = self.y[block]
         Z = shift_by_max(Z, overwrite=True)
-        z_y = Z[y_b, np.arange(y_b.shape[0])]
+        z_y = target_logits(Z, self.y[block], columns(self.targets, block))
         Z, sums = exp_and_sums(Z, overwrite=True)
         return float(self.sample_weight[block] @ (np.log(sums) - z_y)), sums
 
@@ -252,7 +274,7 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
             S = self._block_logits(W, block)[1]
             f_b, sums = self._block_loss(S, block)
             S /= sums
-            S[self.y[block], np.arange(S.shape[1])] -= 1
+            subtract_targets(S, self.y[block], columns(self.targets, block))
             R[:, block] = S
             return f_b
 
@@ -320,7 +342,7 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
             V = self.unravel(v)
 
             def kernel(block, S):
-                X_b, R = self._block_logits(V, block)
+                X_b, R = self._block_logits(V, block, offset=False)
                 R -= np.einsum("kn,kn->n", S, R)  # r − 1 (Sᵀr), per column
                 R *= S
                 R *= self.sample_weight[block]
@@ -354,7 +376,8 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
                 S *= s_b
             else:
                 S *= s_b / sums
-            S[self.y[block], np.arange(S.shape[1])] -= s_b  # ŝ ∘ (S − Y)
+            # ŝ ∘ (S − Y)
+            subtract_targets(S, self.y[block], columns(self.targets, block), s_b)
             return f_b, _XDt(X_b, S), S.sum(axis=1), proba
 
         f, probas = 0.0, []

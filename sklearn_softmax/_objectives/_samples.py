@@ -25,6 +25,7 @@ from sklearn.utils._array_api import get_namespace
 
 from ._blocks import _column_block, block_backward, block_residuals
 from ._protocols import FiniteSumTerms
+from ._targets import columns
 
 #: Power iterations of the curvature bound ``L`` (:meth:`HostTerms.curvature_bounds`).
 POWER_ITERATIONS = 20
@@ -36,16 +37,21 @@ class HostBatch:
     A :class:`._protocols.SampleBatch` of host arrays (see there).
     """
 
-    def __init__(self, X_b, y_b: np.ndarray, weights: np.ndarray, objective):
+    def __init__(
+        self, X_b, y_b: np.ndarray, weights: np.ndarray, objective, samples=None
+    ):
         self.weights = weights
         self._X, self._y = X_b, y_b
+        # The batch's soft targets and offsets (None without them).
+        self._T = columns(objective.targets, samples)
+        self._O = columns(objective.offset, samples)
         self._dtype, self._shape = objective.dtype, objective.shape
         self._intercept = objective.fit_intercept
 
     def residuals(self, W: np.ndarray) -> np.ndarray:
         """``S − Y`` of shape ``(K, b)`` at ``W``."""
         W = np.asarray(W, dtype=self._dtype)
-        return block_residuals(W, self._X, self._y, self._intercept)
+        return block_residuals(W, self._X, self._y, self._intercept, self._T, self._O)
 
     def backward(self, D: np.ndarray) -> np.ndarray:
         """``[X_B Dᵀ ; D 1]`` of ``W``'s shape."""
@@ -134,6 +140,7 @@ class HostTerms:
             objective.y[samples],
             objective.sample_weight[samples],
             objective,
+            samples,
         )
 
 
@@ -146,6 +153,8 @@ class SampleAccess:
 
     X: Any
     y: np.ndarray
+    targets: np.ndarray | None
+    offset: np.ndarray | None
     raw_weight: np.ndarray
     n_classes: int
     fit_intercept: bool
@@ -167,22 +176,24 @@ class SampleAccess:
         if given (a copy of these samples only). ``one_block``: evaluated as
         one block (a minibatch) rather than in blocks of a few MiB.
         """
-        columns = slice(start, stop)
+        columns_ = slice(start, stop)
         X = self.X
         if sp.issparse(X) and X.format != "csc":
-            X_b = X[:, columns]
+            X_b = X[:, columns_]
         else:
-            X_b = _column_block(X, columns)
+            X_b = _column_block(X, columns_)
         if dtype is not None and X_b.dtype != dtype:
             X_b = X_b.astype(dtype)
         make: Any = type(self)  # SoftmaxObjective
         return make(
             X_b,
-            self.y[columns],
+            self.y[columns_],
             self.n_classes,
-            self.raw_weight[columns],
+            self.raw_weight[columns_],
             self.fit_intercept,
             block_size=stop - start if one_block else None,
+            targets=columns(self.targets, columns_),
+            offset=columns(self.offset, columns_),
         )
 
     def mean_squared_norm(self) -> float:
