@@ -6,13 +6,11 @@ model); :mod:`._cv_path` fits and scores the path of each fold.
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metadata_routing import MetadataRouter
@@ -21,13 +19,13 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends._inputs import check_sample_weight, encode_labels
+from ._cv_attributes import CVAttributesMixin, warn_failed_fits
 from ._cv_path import (
     STRUCTURED,
     PathSpec,
     check_l1_ratios,
     fold_path,
     grid_of_Cs,
-    mean_over_folds,
     neg_log_loss_scorer,
     split,
 )
@@ -51,7 +49,9 @@ _SHARED = (
 )
 
 
-class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
+class SoftmaxRegressionCV(
+    ClassifierMixin, SoftmaxPredictMixin, CVAttributesMixin, BaseEstimator
+):
     r"""Softmax regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
 
     For each ``l1_ratio`` in ``l1_ratios`` and each fold, fits
@@ -327,34 +327,8 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             self._fitted_with_offset = offset is not None  # ONNX: a second input
             refit = {} if targets is None else targets.fit_params(slice(None))
             self._set_final_model(spec, paths, X, y, sample_weight, refit)
-        n_failed = sum(int((~path.converged).sum()) for path in paths)
-        if n_failed:
-            warnings.warn(
-                f"{n_failed} of {self.n_iter_.size} fits of the path did not "
-                f"converge (solver={self.solver!r}); increase max_iter, or scale "
-                "the data.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        warn_failed_fits(paths, self.n_iter_.size, self.solver)
         return self
-
-    def _set_final_model(
-        self, spec: PathSpec, paths: list, X, y, sample_weight, fit_params
-    ):
-        """``C_``, ``l1_ratio_`` of the best mean score; the refit or the mean.
-
-        ``fit_params``: the soft targets and offset of the refit.
-        """
-        Cs, l1_ratios = spec.Cs, spec.l1_ratios
-        i, j = np.unravel_index(self.scores_.mean(axis=0).argmax(), Cs.shape)
-        self.C_, self.l1_ratio_ = float(Cs[i, j]), float(l1_ratios[j])
-        if self.refit:
-            final = SoftmaxRegression(C=self.C_, l1_ratio=self.l1_ratio_, **spec.params)
-            final.fit(X, y, sample_weight=sample_weight, **fit_params)
-            self.coef_, self.intercept_ = final.coef_, final.intercept_
-        else:
-            present = np.stack([path.present for path in paths])
-            self._set_mean_of_folds(self.coefs_paths_[:, i, j], present)
 
     def _scorer(self, classes: np.ndarray | None):
         if self.scoring is None:
@@ -375,26 +349,6 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
             The routing of this estimator.
         """
         return metadata_router(self, self._scorer(None))
-
-    def _set_path_attributes(self, spec: PathSpec, paths: list):
-        self.classes_ = spec.classes
-        self.Cs_ = spec.Cs
-        self.l1_ratios_ = spec.l1_ratios
-        self.scores_ = np.stack([path.scores for path in paths])
-        self.coefs_paths_ = np.stack([path.coefs for path in paths])
-        self.n_iter_ = np.stack([path.n_iter for path in paths])
-        nonzero = (self.coefs_paths_[..., : self.n_features_in_] != 0).any(axis=-2)
-        self.n_nonzero_paths_ = np.count_nonzero(nonzero, axis=-1)
-        self.n_features_selected_paths_ = self.n_nonzero_paths_
-
-    def _set_mean_of_folds(self, rows: np.ndarray, present: np.ndarray) -> None:
-        """``coef_``, ``intercept_``: each class's mean over the folds it is in."""
-        mean = mean_over_folds(rows, present)
-        self.coef_ = mean[:, : self.n_features_in_]
-        if self.fit_intercept:
-            self.intercept_ = mean[:, self.n_features_in_]
-        else:
-            self.intercept_ = np.zeros(mean.shape[0], dtype=mean.dtype)
 
     def score(
         self,

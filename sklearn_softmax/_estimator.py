@@ -14,22 +14,18 @@ of shape ``(1,)``. ``sparsify()`` replaces ``coef_`` by a CSR copy (see
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
-import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._backends import backend_for
-from ._binary import to_reported
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._doc_link import DOC_LINK_TEMPLATE
+from ._fitted import FittedStateMixin
 from ._objectives._array_api import ArrayAPISoftmaxObjective
+from ._parameters import PARAMETER_CONSTRAINTS
 from ._partial_fit import PartialFitMixin
 from ._penalties import make_penalty
 from ._predict import OffsetScoreMixin, SoftmaxPredictMixin
-from ._solvers import SOLVERS, get_solver, solvers_for
-from ._solvers._stream import ONLINE_LEARNING_RATES
+from ._solvers import get_solver, solvers_for
 from ._sparse_coef import SparseCoefMixin
 from ._structured_fit import (
     FitCoordinates,
@@ -40,9 +36,6 @@ from ._structured_fit import (
 from ._validation import _restore_on_error, warn_if_not_converged
 from ._warm_start import initial_theta, pinned_intercept
 
-#: The fitted arrays a backend places where the input lives.
-FITTED_ARRAYS = ("classes_", "coef_", "intercept_", "support_")
-
 
 class SoftmaxRegression(
     CallbackSupportMixin,
@@ -51,6 +44,7 @@ class SoftmaxRegression(
     PartialFitMixin,
     SoftmaxPredictMixin,
     SparseCoefMixin,
+    FittedStateMixin,
     BaseEstimator,
 ):
     r"""Softmax (multinomial logistic) regression.
@@ -252,33 +246,7 @@ class SoftmaxRegression(
     _doc_link_module = "sklearn_softmax"
     _doc_link_template = DOC_LINK_TEMPLATE
 
-    _parameter_constraints: dict = {
-        "C": [Interval(Real, 0, None, closed="right")],
-        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-        "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", *SOLVERS})],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions(set(ONLINE_LEARNING_RATES))],
-        "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "power_t": [Interval(Real, None, None, closed="neither")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "penalty_factor": ["array-like", None],
-        "grouped": ["boolean", "array-like"],
-        "lower_bounds": [Real, "array-like", None],
-        "upper_bounds": [Real, "array-like", None],
-        "positive": ["boolean"],
-        "standardize": ["boolean"],
-        # Soft targets and offsets.
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -419,40 +387,3 @@ class SoftmaxRegression(
     @staticmethod
     def _print_iteration(solver: str, n_iter: int, value: float) -> None:
         print(f"[{solver}] iteration {n_iter:4d}  objective {value:.10e}")
-
-    def _fitted_attributes(self, W: np.ndarray, classes: np.ndarray) -> dict:
-        """``classes_``, ``coef_`` and ``intercept_`` of the parameter ``W``."""
-        n_features = W.shape[0] - int(self.fit_intercept)
-        coef = W[:n_features].T
-        intercept = W[-1] if self.fit_intercept else np.zeros_like(W[0])
-        coef, intercept = to_reported(coef, intercept)  # w₁ − w₀ for two classes
-        support = np.any(np.asarray(W[:n_features]) != 0, axis=1)
-        self.n_features_selected_ = int(support.sum())
-        arrays = {"classes_": classes, "coef_": coef, "intercept_": intercept}
-        return {**arrays, "support_": support}
-
-    def _set_solution(self, theta, result, objective, classes, weight) -> None:
-        """Set the fitted attributes of a fit that ended at ``θ``.
-
-        ``θ`` is ``result``'s last iterate or the best validated one;
-        ``weight``, the data's total weight, counts in the stream of a later
-        :meth:`partial_fit`.
-        """
-        self._set_fitted(objective.unravel(theta), classes)
-        # partial_fit continues from θ (all of W), fit's data counted in the
-        # stream: its first call builds the online state from these.
-        self._partial_fit_start = (np.array(theta, copy=True), float(weight))
-        self.__dict__.pop("_online_state", None)
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = result.losses
-        self.converged_ = result.converged
-
-    def _set_fitted(self, W: np.ndarray, classes: np.ndarray) -> None:
-        self._set_fitted_arrays(self._fitted_attributes(W, classes))
-
-    def _fitted_arrays(self) -> dict:
-        return {name: getattr(self, name) for name in FITTED_ARRAYS}
-
-    def _set_fitted_arrays(self, arrays: dict) -> None:
-        for name, value in arrays.items():
-            setattr(self, name, value)
