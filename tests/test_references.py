@@ -4,8 +4,8 @@ Both minimise the weighted mean loss plus ``λ`` times the penalty, which is
 ours divided by ``C Σ s``: ``λ = 1 / (C Σ s)`` (``Σ s = N`` unweighted). The
 objective of each solution is computed here in plain NumPy and SciPy; ours
 must be within ``1e-6`` relative of the reference's, and not above it by
-more. python-glmnet does not build on Python 3.11 with pip (it needs
-``numpy.distutils``), so it is in no extra and its test skips without it.
+more. Both are in the ``test`` extra (python-glmnet on CPython 3.11, where it
+has wheels); each test skips without its package.
 """
 
 import numpy as np
