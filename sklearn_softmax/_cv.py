@@ -46,6 +46,7 @@ _SHARED = (
     "random_state",
     "verbose",
     *STRUCTURED,
+    "label_smoothing",
 )
 
 
@@ -111,6 +112,9 @@ class SoftmaxRegressionCV(
     penalty_factor, grouped, lower_bounds, upper_bounds, positive, standardize
         As in :class:`SoftmaxRegression`, for every fit; the data-driven
         path then starts where every penalised row (or group) is zero.
+    label_smoothing : float, default=0.0
+        As in :class:`SoftmaxRegression`, for every fit; the scores use the
+        hard labels.
 
     Attributes
     ----------
@@ -220,6 +224,7 @@ class SoftmaxRegressionCV(
         upper_bounds=None,
         positive=False,
         standardize=False,
+        label_smoothing=0.0,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -240,6 +245,7 @@ class SoftmaxRegressionCV(
         self.upper_bounds = upper_bounds
         self.positive = positive
         self.standardize = standardize
+        self.label_smoothing = label_smoothing
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

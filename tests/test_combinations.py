@@ -9,7 +9,7 @@ import pytest
 from sklearn.datasets import load_wine
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_softmax import SoftmaxRegression
+from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,15 @@ def test_streams_with_structured_options_take_adagrad(wine_soft, option):
     with pytest.raises(ValueError, match="learning_rate='ftrl' takes no"):
         refused.partial_fit(X, y, classes=[0, 1, 2])
     assert not hasattr(refused, "coef_")
+
+
+def test_cv_passes_label_smoothing_to_its_fits(wine_soft):
+    """The refit at ``C_`` equals a fit with the same smoothing; scores differ."""
+    X, y, _, _ = wine_soft
+    X = StandardScaler().fit_transform(X)
+    cv = SoftmaxRegressionCV(Cs=[0.1, 1.0], cv=3, label_smoothing=0.2, tol=1e-8)
+    cv.fit(X, y)
+    ref = SoftmaxRegression(C=cv.C_, label_smoothing=0.2, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(cv.coef_, ref.coef_, rtol=0, atol=1e-10)
+    plain = SoftmaxRegressionCV(Cs=[0.1, 1.0], cv=3, tol=1e-8).fit(X, y)
+    assert not np.allclose(cv.scores_, plain.scores_)
