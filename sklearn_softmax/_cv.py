@@ -320,34 +320,24 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
     def inference(self, X, y, sample_weight=None, **options):
         """:meth:`SoftmaxRegression.inference` of the refitted model (same options).
 
-        Needs ``refit=True``: the mean of the folds' models is no fit to
-        draw inference from. The model selection itself is not accounted
-        for (see the user guide, "Inference").
+        Needs ``refit=True``; the choice of ``C`` is not accounted for.
 
         Examples
         --------
         >>> from sklearn.datasets import load_iris
         >>> from sklearn_softmax import SoftmaxRegressionCV
         >>> X, y = load_iris(return_X_y=True)
-        >>> cv = SoftmaxRegressionCV(Cs=3).fit(X, y)
-        >>> cv.inference(X, y, cov_type="HC1").coef.shape
+        >>> SoftmaxRegressionCV(Cs=3).fit(X, y).inference(X, y).coef.shape
         (3, 4)
         """
         check_is_fitted(self)
         if not self.refit:
             raise ValueError("inference needs refit=True (a model fitted on all data).")
-        final = SoftmaxRegression(
-            C=self.C_, l1_ratio=self.l1_ratio_, **{n: getattr(self, n) for n in _SHARED}
-        )
-        for name in (
-            "classes_",
-            "coef_",
-            "intercept_",
-            "n_features_in_",
-            "feature_names_in_",
-        ):
-            if hasattr(self, name):
-                setattr(final, name, getattr(self, name))
+        final = SoftmaxRegression(C=self.C_, l1_ratio=self.l1_ratio_)
+        final.set_params(**{n: getattr(self, n) for n in _SHARED})
+        names = "classes_ coef_ intercept_ n_features_in_ feature_names_in_".split()
+        for name in (n for n in names if hasattr(self, n)):
+            setattr(final, name, getattr(self, name))
         return final.inference(X, y, sample_weight, **options)
 
     def _scorer(self, classes: np.ndarray | None):
