@@ -10,7 +10,7 @@ from sklearn.datasets import load_iris, load_wine
 from sklearn.exceptions import NotFittedError
 
 from sklearn_softmax import SoftmaxInference, SoftmaxRegression, SoftmaxRegressionCV
-from sklearn_softmax._inference import SeparationWarning, _compute
+from sklearn_softmax._inference import SeparationWarning, _compute, _information
 
 TIGHT = dict(C=np.inf, tol=1e-10, max_iter=1000)
 
@@ -246,7 +246,9 @@ def test_l2_two_classes_against_direct_formula():
     assert res.coef.shape == (1, 3)
 
 
-def test_sparse_equals_dense():
+@pytest.mark.parametrize("dense_share", [0.05, 1.1])  # slices densified or not
+def test_sparse_equals_dense(dense_share, monkeypatch):
+    monkeypatch.setattr(_information, "_DENSE_SHARE", dense_share)
     X, y, groups = _generated(n=200, M=5, seed=8)
     X[np.abs(X) < 0.7] = 0
     clf = SoftmaxRegression(**TIGHT).fit(X, y)

@@ -21,7 +21,8 @@ and the score of sample ``n``. The robust types need the "meat"
 or, for clusters ``G``, the cluster sums ``u_G = Σ_{n ∈ G} s_n g_n`` whose
 outer products make ``B = Σ_G u_G u_Gᵀ``. Rows are taken in slices of about
 4 MiB of scores (``N_s × (M + 1) K``): no ``N × K`` temporary beyond a
-slice, sparse ``X`` never densified.
+slice; sparse ``X`` is never densified (a slice of it denser than
+:data:`_DENSE_SHARE` is, within those 4 MiB).
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ from .._objectives._blocks import block_hessian, block_residuals
 
 #: Bytes of scores per slice of rows.
 _SLICE_BYTES = 4 * 2**20
+#: Share of nonzeros above which a sparse slice of rows is made dense. Its
+#: dense copy has fewer entries than the slice's scores, so at most 4 MiB
+#: (``X`` itself is never densified); sparse products of such slices cost
+#: several times the dense ones.
+_DENSE_SHARE = 0.05
 
 
 @dataclass
@@ -184,6 +190,8 @@ def accumulate(
     for a in range(0, X.shape[0], rows):
         y_s, s_s = y[a : a + rows], np.asarray(s[a : a + rows], dtype=np.float64)
         Xt = X[a : a + rows]
+        if sp.issparse(Xt) and Xt.nnz > _DENSE_SHARE * Xt.shape[0] * Xt.shape[1]:
+            Xt = Xt.toarray()  # a slice of at most 4 MiB; dense products are faster
         Xt = Xt.astype(np.float64) if Xt.dtype != np.float64 else Xt
         R = block_residuals(W, Xt.T, y_s, fit_intercept)  # S − Y, K × N_s
         P = R.copy()
