@@ -418,3 +418,18 @@ def test_too_large_is_refused(fitted, monkeypatch):
     monkeypatch.setattr(_compute, "MAX_ENTRIES", 100)
     with pytest.raises(ValueError, match=r"144 entries.*fewer features"):
         clf.inference(X, y)
+
+
+def test_without_intercept_matches_statsmodels():
+    sm = pytest.importorskip("statsmodels.api")
+    X, y, _ = _wine()
+    clf = SoftmaxRegression(fit_intercept=False, **TIGHT).fit(X, y)
+    res = clf.inference(X, y, cov_type="HC0", reference=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = sm.MNLogit(y, X).fit(method="newton", disp=0, cov_type="HC0")
+    np.testing.assert_allclose(res.bse.T, np.asarray(ref.bse), rtol=1e-5)
+    assert res.intercept is None and res.intercept_bse is None
+    assert res.cov_params().shape == (6, 6)
+    pytest.importorskip("pandas")
+    assert res.summary().shape == (6, 6)
