@@ -245,17 +245,13 @@ def _relaxed(estimator, X, y, sample_weight, reference, options) -> SoftmaxInfer
     refit.fit(X_kept, y, sample_weight=sample_weight)
     sub = inference(refit, X_kept, y, sample_weight, reference=reference, **options)
     rows = sub.coef.shape[0]
-    Mp, Mp_sub = (
-        M + int(estimator.fit_intercept),
-        kept.shape[0] + int(estimator.fit_intercept),
-    )
+    Mp = M + int(estimator.fit_intercept)
     columns = np.concatenate([kept, [M]]) if estimator.fit_intercept else kept
     flat = (np.arange(rows)[:, None] * Mp + columns[None, :]).ravel()
     cov = np.full((rows * Mp, rows * Mp), np.nan)
     cov[np.ix_(flat, flat)] = sub.cov
     coef_full = np.full((rows, M), np.nan)
     coef_full[:, kept] = sub.coef
-    del Mp_sub
     return SoftmaxInference(
         coef=coef_full, intercept=sub.intercept, cov=cov, classes=sub.classes,
         reference=sub.reference, feature_names=_feature_names(estimator, M),
