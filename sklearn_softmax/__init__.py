@@ -10,12 +10,14 @@ classifier on the usual ``(n_samples, n_features)`` data, and
 from ._core import log_softmax, softmax, softmax_gradient, softmax_loss
 from ._cv import SoftmaxRegressionCV
 from ._estimator import SoftmaxRegression
+from ._inference import SoftmaxInference
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SoftmaxRegression",
     "SoftmaxRegressionCV",
+    "SoftmaxInference",
     "__version__",
     "log_softmax",
     "softmax",

@@ -331,10 +331,37 @@ class SoftmaxRegressionCV(
             )
             self._set_path_attributes(spec, paths)
             self._fitted_with_offset = offset is not None  # ONNX: a second input
+            self._fitted_with_targets = target_proba is not None  # inference
             refit = {} if targets is None else targets.fit_params(slice(None))
             self._set_final_model(spec, paths, X, y, sample_weight, refit)
         warn_failed_fits(paths, self.n_iter_.size, self.solver)
         return self
+
+    def inference(self, X, y, sample_weight=None, **options):
+        """:meth:`SoftmaxRegression.inference` of the refitted model (same options).
+
+        Needs ``refit=True``; the choice of ``C`` is not accounted for.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_softmax import SoftmaxRegressionCV
+        >>> X, y = load_iris(return_X_y=True)
+        >>> SoftmaxRegressionCV(Cs=3).fit(X, y).inference(X, y).coef.shape
+        (3, 4)
+        """
+        check_is_fitted(self)
+        if not self.refit:
+            raise ValueError("inference needs refit=True (a model fitted on all data).")
+        final = SoftmaxRegression(C=self.C_, l1_ratio=self.l1_ratio_)
+        final.set_params(**{n: getattr(self, n) for n in _SHARED})
+        names = (
+            "classes_ coef_ intercept_ n_features_in_ feature_names_in_ "
+            "_fitted_with_offset _fitted_with_targets"
+        ).split()
+        for name in (n for n in names if hasattr(self, n)):
+            setattr(final, name, getattr(self, name))
+        return final.inference(X, y, sample_weight, **options)
 
     def _scorer(self, classes: np.ndarray | None):
         if self.scoring is None:

@@ -20,6 +20,7 @@ from ._backends import backend_for
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._doc_link import DOC_LINK_TEMPLATE
 from ._fitted import FittedStateMixin
+from ._inference_method import InferenceMixin
 from ._objectives._array_api import ArrayAPISoftmaxObjective
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._partial_fit import PartialFitMixin
@@ -44,6 +45,7 @@ class SoftmaxRegression(
     PartialFitMixin,
     SoftmaxPredictMixin,
     SparseCoefMixin,
+    InferenceMixin,
     FittedStateMixin,
     BaseEstimator,
 ):
@@ -378,6 +380,7 @@ class SoftmaxRegression(
             self._set_solution(theta, result, data.objective, data.classes, data.weight)
             coords.set_attributes(self)
             self._fitted_with_offset = offset is not None  # ONNX: a second input
+            self._fitted_with_targets = target_proba is not None  # inference
             self._set_fitted_arrays(backend.place(self._fitted_arrays(), data))
             callbacks.close()
         # stacklevel 3: the caller of fit, past _fit_context's wrapper.

@@ -259,6 +259,9 @@ class PartialFitMixin:
             self._fitted_with_offset = offset is not None or getattr(
                 self, "_fitted_with_offset", False
             )
+            self._fitted_with_targets = target_proba is not None or getattr(
+                self, "_fitted_with_targets", False
+            )
             self._class_weight_totals = class_totals
             self.__dict__.pop("_partial_fit_start", None)  # now in the state
         return self
