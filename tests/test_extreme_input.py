@@ -10,6 +10,7 @@ carry nothing: their reference is the fit without them. We compare against
 LogisticRegression's accuracy on the same input too.
 """
 
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -18,6 +19,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
+from sklearn_softmax._backends import _memory as memory
+from sklearn_softmax._backends import _numpy as numpy_backend
+from sklearn_softmax._objectives import _numpy as numpy_objective
 from sklearn_softmax._solvers._scaling import feature_scales
 
 SOLVERS = ["auto", "newton-cg", "lbfgs", "gd", "fista"]
@@ -132,3 +136,74 @@ def test_scales_are_powers_of_two_from_curvature(moments, dtype):
     # With an L2 penalty, a feature without spread gets the penalty's scale.
     d = feature_scales(_Moments([0.0, 4.0**500], np.float64), _Penalty(4.0))
     np.testing.assert_array_equal(d.reshape(3, 3)[:, 0], [0.5, 2.0**-500, 1.0])
+
+
+# --- Problems too large for memory: refused up front, with the size -------------
+
+GiB = 2**30
+
+
+@pytest.fixture
+def memory_of(monkeypatch):
+    """Pretend the machine has ``n`` bytes available."""
+
+    def set_memory(n):
+        monkeypatch.setattr(memory, "available_memory", lambda: n)
+
+    return set_memory
+
+
+def test_million_labels_refused_in_seconds(memory_of):
+    # 10⁵ rows with 10⁵ distinct labels: newton-cg would keep 2 × 10¹⁰
+    # probabilities (149 GiB); refused before any large allocation.
+    memory_of(64 * GiB)
+    n = 100_000
+    X, y = np.linspace(-1, 1, n).reshape(-1, 1), np.arange(n)
+    clf = SoftmaxRegression().fit(X_BASE, Y)
+    coef = clf.coef_.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "more classes than half"
+        with pytest.raises(MemoryError, match=r"149\.0 GiB.*64\.0 GiB"):
+            clf.fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, coef)  # left as it was
+
+
+def test_partial_fit_with_huge_classes_refused(memory_of):
+    memory_of(2**20)  # 1 MiB: 2·10⁵ classes × 5 parameters need more
+    clf = SoftmaxRegression()
+    with pytest.raises(MemoryError, match=r"partial_fit .*200,000 classes"):
+        clf.partial_fit(X_BASE[:10], Y[:10], classes=np.arange(200_000))
+    assert not hasattr(clf, "coef_")
+
+
+@pytest.mark.parametrize("solver", ["newton-cg", "lbfgs", "gd", "fista", "sgd"])
+def test_memory_estimate_bounds_what_a_fit_allocates(solver, monkeypatch):
+    # The estimate against the peak that tracemalloc sees during the fit.
+    estimates = []
+    fit_bytes = memory.fit_bytes
+
+    def spy(**kwargs):
+        estimates.append(fit_bytes(**kwargs))
+        return estimates[-1]
+
+    monkeypatch.setattr(memory, "fit_bytes", spy)
+    for module in (numpy_backend, numpy_objective):  # the threads: two
+        monkeypatch.setattr(module, "available_cpus", lambda: 2)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((20_000, 5)), rng.integers(0, 500, 20_000)
+    clf = SoftmaxRegression(solver=solver, max_iter=3)
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimates[0] <= 8 * peak
+
+
+def test_available_memory_is_known_here():
+    n = memory.available_memory()
+    assert n is None or n > 2**20
+    assert memory.format_bytes(7.3 * 2**40) == "7.3 TiB"

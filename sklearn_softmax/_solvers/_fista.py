@@ -156,6 +156,7 @@ class FISTA(Solver[FistaObjective]):
     max_backtracks = 60
     diagonal = True
     centred = True
+    parameter_copies = 14  # x, x_old, y, g, u, D, steps, trial, d, ...
 
     def solve(
         self,

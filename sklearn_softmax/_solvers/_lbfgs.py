@@ -20,6 +20,7 @@ class LBFGS(Solver[SmoothObjective]):
     """
 
     name = "lbfgs"
+    parameter_copies = 2 * 10 + 8  # scipy's 10 pairs (s, y), its work vectors
 
     def solve(
         self,

@@ -109,6 +109,10 @@ class NewtonCG(Solver[NewtonObjective]):
     # spread by more than `spread`; True / False force it on / off.
     precondition: bool | str = "auto"
     spread = 10.0
+    # θ, g, trial, g_new, CG's d, r, z, p, Hp, the preconditioner, the diagonal;
+    # the probabilities of every sample for the Hessian products.
+    parameter_copies = 12
+    keeps_sample_scores = True
 
     def solve(
         self,
