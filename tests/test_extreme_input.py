@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
@@ -76,6 +77,30 @@ def test_extreme_scales_match_unscaled_fit(case, solver):
         warnings.simplefilter("ignore")
         lr_score = LogisticRegression(max_iter=5000).fit(X, Y).score(X, Y)
     assert clf.score(X, Y) >= lr_score - 0.01
+
+
+@pytest.mark.parametrize("case", ["float32 x 1e30", "float64 x 1e150"])
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_extreme_scales_sparse(case, solver):
+    X, factors = _scaled(case)
+    clf = _fit_strict(
+        SoftmaxRegression(solver=solver, max_iter=1000), sp.csr_array(X), Y
+    )
+    ref = SoftmaxRegression(C=np.inf, tol=1e-10).fit(X_BASE, Y)
+    coef = clf.coef_.astype(np.float64) * factors
+    np.testing.assert_allclose(coef, ref.coef_, rtol=1e-2, atol=1e-2)
+
+
+def test_extreme_scales_early_stopping_sees_theta():
+    # The callbacks (early stopping keeps the best θ) get θ, not the scaled
+    # coordinates u = θ / d (of order 1 where θ is of order 1e-30 here).
+    X, factors = _scaled("float32 x 1e30")
+    params = dict(early_stopping=True, n_iter_no_change=3, random_state=0)
+    clf = _fit_strict(SoftmaxRegression(**params), X, Y)
+    coef = clf.coef_.astype(np.float64) * factors
+    ref = SoftmaxRegression(C=np.inf, tol=1e-10).fit(X_BASE, Y)
+    assert 0.1 < np.abs(coef).max() < 10 * np.abs(ref.coef_).max()
+    assert clf.score(X, Y) >= ref.score(X_BASE, Y) - 0.03
 
 
 @pytest.mark.parametrize("case", ["float32 x 1e30", "float64 x 1e150"])
