@@ -53,6 +53,7 @@ from ._backends._inputs import (
     per_class_weights,
     weight_sum,
 )
+from ._backends._memory import check_fit_memory
 from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
 from ._solvers._ftrl import FTRL, FTRLState
@@ -220,6 +221,7 @@ class PartialFitMixin:
             K = all_classes.shape[0]
             objective = SoftmaxObjective(X.T, y_index, K, s, self.fit_intercept)
             solver = self._online_solver()
+            check_fit_memory(objective, solver, 1, "partial_fit")
             state = self._state(solver)
             if state is None:  # the first call: the best constant model
                 state = self._start_state(solver, objective, y_index, s)

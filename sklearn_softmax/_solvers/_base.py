@@ -96,12 +96,19 @@ class Solver(Generic[ObjectiveT]):
         Whether the solver draws minibatches: :meth:`configured` then gives
         it the estimator's ``batch_size``, ``random_state`` and the options
         of the online steps.
+    parameter_copies : int
+        Parameter-sized vectors the solver keeps at once (counted as
+        float64), for the memory check of a fit (``_backends/_memory.py``).
+    keeps_sample_scores : bool
+        Whether it keeps ``K`` numbers per sample (an ``N × K`` array).
     """
 
     name: str = ""
     requires: frozenset[str] = frozenset({"gradient"})
     smooth_only: bool = True
     stochastic: bool = False
+    parameter_copies: int = 8
+    keeps_sample_scores: bool = False
 
     def configured(
         self, *, batch_size: int, random_state=None, online: dict | None = None
@@ -165,16 +172,24 @@ def subdifferential_distance(
     """
     if not G.size:
         return 0.0
-    coef, g = W[:n_features], G[:n_features]
+    d = subdifferential_entries(G[:n_features], W[:n_features], penalty)
+    distance = float(np.max(d)) if d.size else 0.0
+    if G.shape[0] > n_features:
+        distance = max(distance, max_abs(G[n_features:]))
+    return distance
+
+
+def subdifferential_entries(
+    g: np.ndarray, coef: np.ndarray, penalty: ElasticNet
+) -> np.ndarray:
+    """Entry by entry, the distance of ``−g`` to ``∂P(coef)`` (coefficient rows).
+
+    See :func:`subdifferential_distance`; same shape as ``coef``.
+    """
     smooth = g + penalty.l2_strength * coef
     c = penalty.l1_strength
     if c:
         shrunk = np.maximum(np.abs(g) - c, 0)
         d = np.abs(smooth + c * np.sign(coef))
-        d = np.where(coef != 0, d, shrunk)
-    else:
-        d = np.abs(smooth)
-    distance = float(np.max(d)) if d.size else 0.0
-    if G.shape[0] > n_features:
-        distance = max(distance, max_abs(G[n_features:]))
-    return distance
+        return np.where(coef != 0, d, shrunk)
+    return np.abs(smooth)

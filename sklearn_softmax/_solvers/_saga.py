@@ -193,6 +193,7 @@ class SAGA(Solver):
 
     name = "sgd"
     requires = frozenset({"gradient", "finite_sum"})
+    keeps_sample_scores = True  # the K × N table of residuals
     smooth_only = False
     stochastic = True
 
