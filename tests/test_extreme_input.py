@@ -25,7 +25,7 @@ from sklearn_softmax._backends import _numpy as numpy_backend
 from sklearn_softmax._objectives import _numpy as numpy_objective
 from sklearn_softmax._solvers._scaling import feature_scales
 
-SOLVERS = ["auto", "newton-cg", "lbfgs", "gd", "fista"]
+SOLVERS = ["auto", "newton-cg", "lbfgs", "gd", "fista", "sgd"]
 CASES = {
     "float32 x 1e10": (np.float32, [1e10] * 4),
     "float32 x 1e30": (np.float32, [1e30] * 4),
