@@ -24,6 +24,7 @@ from ._backends._inputs import check_sample_weight, combined_weights, encode_lab
 from ._cv_path import (
     PathSpec,
     check_l1_ratios,
+    check_path_memory,
     fold_path,
     grid_of_Cs,
     mean_over_folds,
@@ -286,6 +287,9 @@ class SoftmaxRegressionCV(ClassifierMixin, SoftmaxPredictMixin, BaseEstimator):
                 l1_ratios=l1_ratios,
                 params={name: getattr(self, name) for name in _SHARED},
                 scorer=scorer,
+            )
+            check_path_memory(
+                X, y_index, classes, s, spec.params, l1_ratios, folds, self.n_jobs
             )
             paths = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(fold_path)(spec, X, y, sample_weight, score_params, train, test)

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV
+from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV, _cv
 from sklearn_softmax._backends import _memory as memory
 from sklearn_softmax._backends import _numpy as numpy_backend
 from sklearn_softmax._objectives import _numpy as numpy_objective
@@ -226,6 +226,35 @@ def test_memory_estimate_bounds_what_a_fit_allocates(solver, monkeypatch):
     finally:
         tracemalloc.stop()
     assert peak <= estimates[0] <= 8 * peak
+
+
+def test_cv_refused_before_its_parallel_fold_fits(memory_of, monkeypatch):
+    # Memory for two fold fits but not for the three that n_jobs=3 runs at
+    # once: refused before any fold is fitted (each fold's own check would
+    # pass), the estimator left as it was.
+    cv = SoftmaxRegressionCV(Cs=2, cv=3).fit(X_BASE, Y).set_params(n_jobs=3)
+    before = dict(vars(cv))
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((3000, 5)), rng.integers(0, 200, 3000)
+    figures = []
+    fit_bytes = memory.fit_bytes
+    monkeypatch.setattr(memory, "fit_bytes", lambda **kw: figures.append(kw) or GiB**3)
+
+    def no_fold_fits(*args, **kwargs):
+        raise AssertionError("a fold was fitted")
+
+    monkeypatch.setattr(_cv, "fold_path", no_fold_fits)
+    memory_of(64 * GiB)
+    with pytest.raises(MemoryError):  # records the count of one fold's fit
+        cv.fit(X, y)
+    assert figures[0]["n_samples"] == 2000  # the training part, not all 3000
+    one_fold = fit_bytes(**figures[0])
+    monkeypatch.setattr(memory, "fit_bytes", fit_bytes)
+    memory_of(2 * one_fold)
+    with pytest.raises(MemoryError, match=r"3 fits at once, each 200 classes"):
+        cv.fit(X, y)
+    assert vars(cv).keys() == before.keys()
+    np.testing.assert_array_equal(cv.coef_, before["coef_"])
 
 
 def test_available_memory_is_known_here():

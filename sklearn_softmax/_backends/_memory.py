@@ -80,11 +80,21 @@ def fit_bytes(
     return total
 
 
-def check_fit_memory(objective, solver, n_threads: int, where: str = "fit") -> None:
+def check_fit_memory(
+    objective,
+    solver,
+    n_threads: int,
+    where: str = "fit",
+    *,
+    n_fits: int = 1,
+    n_samples: int | None = None,
+) -> None:
     """Raise a MemoryError if the fit of ``solver`` on ``objective`` cannot fit.
 
     ``objective`` is an in-memory objective (its ``blocks`` of samples);
     ``solver`` declares ``parameter_copies`` and ``keeps_sample_scores``.
+    ``n_fits`` such fits run at once (cross-validation's folds in parallel),
+    each on ``n_samples`` samples (default: the objective's).
     """
     available = available_memory()
     if available is None:
@@ -93,8 +103,9 @@ def check_fit_memory(objective, solver, n_threads: int, where: str = "fit") -> N
     block_rows = max((b.stop - b.start for b in objective.blocks), default=0)
     threads = max(1, min(n_threads, len(objective.blocks)))
     keeps = bool(getattr(solver, "keeps_sample_scores", False))
-    needed = fit_bytes(
-        n_samples=int(objective.n_samples),
+    N = int(objective.n_samples if n_samples is None else n_samples)
+    needed = max(1, int(n_fits)) * fit_bytes(
+        n_samples=N,
         n_params=n_params,
         n_classes=int(objective.n_classes),
         itemsize=int(np.dtype(objective.dtype).itemsize),
@@ -106,8 +117,10 @@ def check_fit_memory(objective, solver, n_threads: int, where: str = "fit") -> N
     if needed <= available:
         return
     name = getattr(solver, "name", type(solver).__name__)
-    N, K = int(objective.n_samples), int(objective.n_classes)
+    K = int(objective.n_classes)
     detail, hint = f"{K:,} classes, {n_params:,} parameters", ""
+    if n_fits > 1:
+        detail = f"{n_fits} fits at once, each {detail}"
     if keeps:
         scores = format_bytes(SCORE_COPIES * np.dtype(objective.dtype).itemsize * N * K)
         detail += f", of which {scores} for {N:,} samples × {K:,} classes"
