@@ -18,6 +18,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 
 from sklearn_softmax import SoftmaxRegression, SoftmaxRegressionCV, _cv
 from sklearn_softmax._backends import _memory as memory
@@ -121,6 +122,71 @@ def test_default_float32_timestamps():
     clf = _fit_strict(SoftmaxRegression(), X, Y)
     ref = SoftmaxRegression(C=np.inf).fit(X_BASE, Y)
     assert clf.score(X, Y) == ref.score(X_BASE, Y)
+
+
+ONLINE_RATES = ["adagrad", "ftrl", "constant", "invscaling", "adaptive", "newton"]
+
+
+def _stream(X, learning_rate, C=1.0, n_passes=10):
+    """``partial_fit`` over chunks of 50 rows, ``n_passes`` times, strictly.
+
+    Newton's windows are the whole data (a step per pass): on windows of 50
+    rows, nearly unpenalised, its subsampled steps follow the last window,
+    and features rounded differently (×1e10 or ×1e30) end far apart.
+    """
+    batch_size = X.shape[0] if learning_rate == "newton" else 50
+    clf = SoftmaxRegression(learning_rate=learning_rate, C=C, batch_size=batch_size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(n_passes):
+            for a in range(0, X.shape[0], 50):
+                clf.partial_fit(X[a : a + 50], Y[a : a + 50], classes=[0, 1, 2])
+    return clf
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("learning_rate", ONLINE_RATES)
+def test_extreme_scales_partial_fit(case, learning_rate):
+    # The stream's model as good as the same stream on the unscaled features
+    # (the columns of 1e-150 left out) without penalty (at these scales C=1
+    # weighs ≤ 1e-20 of it), and close to fit's on the same input:
+    # accuracy and log loss (AdaGrad and FTRL stepped θ by about eta0
+    # whatever the features' scale: log losses of 5 to 16).
+    X, factors = _scaled(case)
+    clf = _stream(X, learning_rate)
+    assert np.isfinite(clf.coef_).all() and clf.coef_.dtype == X.dtype
+    kept = factors > 1
+    ref = _stream(X_BASE[:, kept], learning_rate, C=np.inf)
+    loss, ref_loss = (
+        log_loss(Y, clf.predict_proba(X)),
+        log_loss(Y, ref.predict_proba(X_BASE[:, kept])),
+    )
+    assert loss <= ref_loss + 0.05
+    assert clf.score(X, Y) >= ref.score(X_BASE[:, kept], Y) - 0.02
+    assert clf.score(X, Y) >= SoftmaxRegression().fit(X, Y).score(X, Y) - 0.03
+
+
+@pytest.mark.parametrize("case", ["float32 x 1e30", "float64 x 1e150"])
+def test_extreme_scales_dask_stream(case):
+    # solver="sgd" on a dask array streams the chunks through partial_fit's
+    # online solver (AdaGrad): the same scales, decided on the first batch.
+    da = pytest.importorskip("dask.array")
+    X, _ = _scaled(case)
+    clf = SoftmaxRegression(solver="sgd", max_iter=10)
+    _fit_strict(clf, da.from_array(X, chunks=(100, 4)), da.from_array(Y, chunks=100))
+    assert np.isfinite(clf.coef_).all()
+    assert clf.score(X, Y) >= SoftmaxRegression().fit(X, Y).score(X, Y) - 0.03
+
+
+def test_partial_fit_state_without_scales_goes_on():
+    # A state saved before the scales were kept (no such attribute) goes on
+    # unscaled, as it was fitted.
+    clf = SoftmaxRegression().partial_fit(X_BASE[:50], Y[:50], classes=[0, 1, 2])
+    state = clf._online_state
+    assert state.scales is None
+    object.__delattr__(state, "scales")
+    clf.partial_fit(X_BASE[50:100], Y[50:100])
+    assert clf._online_state.scales is None and np.isfinite(clf.coef_).all()
 
 
 class _Moments:

@@ -98,7 +98,7 @@ class HostTerms:
         objective = self._objective
         X, s = objective.X, objective.sample_weight.astype(np.float64)
         if row_scales is not None:
-            X = _scale_rows(X, row_scales)
+            X = scale_rows(X, row_scales)
         M, intercept = objective.n_features, objective.fit_intercept
         if sp.issparse(X):
             sq = np.asarray(X.multiply(X).sum(axis=0)).ravel()
@@ -144,7 +144,7 @@ class HostTerms:
         )
 
 
-def _scale_rows(X, row_scales: np.ndarray):
+def scale_rows(X, row_scales: np.ndarray):
     """``diag(d) X`` in float64, a copy (sparse: a sparse copy)."""
     d = np.asarray(row_scales, dtype=np.float64)[:, None]
     if sp.issparse(X):

@@ -84,6 +84,18 @@ def feature_scales(
     return np.repeat(rows, objective.n_classes).astype(objective.dtype)
 
 
+def online_scales(objective: SmoothObjective, penalty: ElasticNet) -> np.ndarray | None:
+    """``d`` of :func:`feature_scales` in float64, for the online solvers.
+
+    Decided once, on a stream's first minibatch (its moments and penalty),
+    and kept in the solver's state: the online steps are then those of the
+    same algorithm on ``u = θ / d``, taken on ``θ`` with per-entry factors
+    ``d`` and ``d²`` (float64, where ``d²`` would underflow the dtype).
+    """
+    d = feature_scales(objective, penalty)
+    return None if d is None else d.astype(np.float64)
+
+
 class ScaledProblem(CompositeProblem):
     """``F̃(u) = F(d ∘ u)``: :class:`CompositeProblem`'s methods in ``u``.
 
