@@ -107,6 +107,12 @@ class FTRLState(StreamState):
         ``W_t``.
     l1_strength : float
         ``α_t ρ`` of the last update (for the next one's pull).
+    scales : ndarray of shape (n_params,) or None
+        ``d`` of :func:`._scaling.online_scales`, set by the first update
+        where the features' scales are extreme: ``root`` is then that of
+        the gradients in ``u = θ / d``, the curvatures ``root / (η₀ d²)`` in
+        ``θ`` (FTRL-proximal on ``u``); ``None`` otherwise (and in states
+        saved before it existed).
 
     And those of :class:`._batches.StreamState`.
     """
