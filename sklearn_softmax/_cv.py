@@ -19,11 +19,12 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backends._inputs import check_sample_weight, encode_labels
-from ._cv_attributes import CVAttributesMixin, warn_failed_fits
+from ._cv_attributes import SHARED as _SHARED
+from ._cv_attributes import CVAttributesMixin, CVInferenceMixin, warn_failed_fits
 from ._cv_path import (
-    STRUCTURED,
     PathSpec,
     check_l1_ratios,
+    check_path_memory,
     fold_path,
     grid_of_Cs,
     neg_log_loss_scorer,
@@ -36,22 +37,13 @@ from ._estimator import SoftmaxRegression, _restore_on_error
 from ._penalties import penalty_strength
 from ._predict import SoftmaxPredictMixin
 
-# The parameters passed unchanged to every SoftmaxRegression fit.
-_SHARED = (
-    "fit_intercept",
-    "solver",
-    "tol",
-    "max_iter",
-    "class_weight",
-    "random_state",
-    "verbose",
-    *STRUCTURED,
-    "label_smoothing",
-)
-
 
 class SoftmaxRegressionCV(
-    ClassifierMixin, SoftmaxPredictMixin, CVAttributesMixin, BaseEstimator
+    ClassifierMixin,
+    SoftmaxPredictMixin,
+    CVAttributesMixin,
+    CVInferenceMixin,
+    BaseEstimator,
 ):
     r"""Softmax regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
 
@@ -323,6 +315,9 @@ class SoftmaxRegressionCV(
                 params=params,
                 scorer=scorer,
             )
+            check_path_memory(
+                X, y_index, classes, s, spec.params, l1_ratios, folds, self.n_jobs
+            )
             paths = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
                 delayed(fold_path)(
                     spec, X, y, sample_weight, score_params, train, test, targets
@@ -336,32 +331,6 @@ class SoftmaxRegressionCV(
             self._set_final_model(spec, paths, X, y, sample_weight, refit)
         warn_failed_fits(paths, self.n_iter_.size, self.solver)
         return self
-
-    def inference(self, X, y, sample_weight=None, **options):
-        """:meth:`SoftmaxRegression.inference` of the refitted model (same options).
-
-        Needs ``refit=True``; the choice of ``C`` is not accounted for.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from sklearn_softmax import SoftmaxRegressionCV
-        >>> X, y = load_iris(return_X_y=True)
-        >>> SoftmaxRegressionCV(Cs=3).fit(X, y).inference(X, y).coef.shape
-        (3, 4)
-        """
-        check_is_fitted(self)
-        if not self.refit:
-            raise ValueError("inference needs refit=True (a model fitted on all data).")
-        final = SoftmaxRegression(C=self.C_, l1_ratio=self.l1_ratio_)
-        final.set_params(**{n: getattr(self, n) for n in _SHARED})
-        names = (
-            "classes_ coef_ intercept_ n_features_in_ feature_names_in_ "
-            "_fitted_with_offset _fitted_with_targets"
-        ).split()
-        for name in (n for n in names if hasattr(self, n)):
-            setattr(final, name, getattr(self, name))
-        return final.inference(X, y, sample_weight, **options)
 
     def _scorer(self, classes: np.ndarray | None):
         if self.scoring is None:

@@ -11,9 +11,23 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
 
-from ._cv_path import PathSpec, mean_over_folds
+from ._cv_path import STRUCTURED, PathSpec, mean_over_folds
 from ._estimator import SoftmaxRegression
+
+# The parameters passed unchanged to every SoftmaxRegression fit.
+SHARED = (
+    "fit_intercept",
+    "solver",
+    "tol",
+    "max_iter",
+    "class_weight",
+    "random_state",
+    "verbose",
+    *STRUCTURED,
+    "label_smoothing",
+)
 
 
 def warn_failed_fits(paths: list, n_fits: int, solver: str) -> None:
@@ -75,3 +89,37 @@ class CVAttributesMixin:
             self.intercept_ = mean[:, self.n_features_in_]
         else:
             self.intercept_ = np.zeros(mean.shape[0], dtype=mean.dtype)
+
+
+class CVInferenceMixin:
+    """:meth:`inference` of the CV estimator: that of its refitted model."""
+
+    refit: bool
+    C_: float
+    l1_ratio_: float
+
+    def inference(self, X, y, sample_weight=None, **options):
+        """:meth:`SoftmaxRegression.inference` of the refitted model (same options).
+
+        Needs ``refit=True``; the choice of ``C`` is not accounted for.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn_softmax import SoftmaxRegressionCV
+        >>> X, y = load_iris(return_X_y=True)
+        >>> SoftmaxRegressionCV(Cs=3).fit(X, y).inference(X, y).coef.shape
+        (3, 4)
+        """
+        check_is_fitted(self)
+        if not self.refit:
+            raise ValueError("inference needs refit=True (a model fitted on all data).")
+        final = SoftmaxRegression(C=self.C_, l1_ratio=self.l1_ratio_)
+        final.set_params(**{n: getattr(self, n) for n in SHARED})
+        names = (
+            "classes_ coef_ intercept_ n_features_in_ feature_names_in_ "
+            "_fitted_with_offset _fitted_with_targets"
+        ).split()
+        for name in (n for n in names if hasattr(self, n)):
+            setattr(final, name, getattr(self, name))
+        return final.inference(X, y, sample_weight, **options)

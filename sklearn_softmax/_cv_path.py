@@ -41,16 +41,19 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, make_scorer
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.validation import _check_method_params
 
+from ._backends._memory import check_fit_memory
 from ._binary import reported_rows, to_per_class
 from ._estimator import SoftmaxRegression
 from ._objectives import SoftmaxObjective
-from ._penalties import make_penalty, make_structure
+from ._objectives._threads import available_cpus
+from ._penalties import ElasticNet, make_penalty, make_structure
 from ._solvers import get_solver
 from ._solvers._base import max_abs
 from ._structured_fit import FitCoordinates
@@ -86,6 +89,43 @@ def path_start(
     # g is the gradient of the mean loss Σ ŝ ℓ; that of Σ s ℓ is Σ s times it.
     g_max = max_abs(objective.unravel(g)[: objective.n_features]) * float(s.sum())
     return 1.0 / g_max if g_max > 0 else 1.0
+
+
+def check_path_memory(
+    X, y_index, classes, s, params: dict, l1_ratios, folds: list, n_jobs
+) -> None:
+    """Refuse, before any fold is fitted, a path whose parallel fits cannot fit.
+
+    The count of :func:`.._backends._memory.check_fit_memory` for a fit on
+    the largest training part, times the fold fits that run at once
+    (``n_jobs``, at most one per fold), for the solver of each kind of
+    penalty in ``l1_ratios``; the final fit on all the data is checked by
+    its own ``fit``.
+
+    Raises
+    ------
+    MemoryError
+        If these fits need more memory than is available.
+    """
+    objective = SoftmaxObjective(
+        X.T, y_index, classes.shape[0], s, params["fit_intercept"]
+    )
+    n_fits = max(1, min(int(effective_n_jobs(n_jobs)), len(folds)))
+    n_train = max(len(train) for train, _ in folds)
+    for l1_ratio in {float(r) > 0 for r in l1_ratios}:
+        penalty = ElasticNet(1.0, 1.0 if l1_ratio else 0.0)
+        try:
+            solver = get_solver(params["solver"], penalty, objective, "this input")
+        except ValueError:  # refused by the fits themselves, as before
+            continue
+        check_fit_memory(
+            objective,
+            solver,
+            available_cpus(),
+            "SoftmaxRegressionCV.fit",
+            n_fits=n_fits,
+            n_samples=n_train,
+        )
 
 
 def check_l1_ratios(l1_ratios, solver: str) -> np.ndarray:

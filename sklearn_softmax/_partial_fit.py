@@ -53,6 +53,7 @@ from ._backends._inputs import (
     per_class_weights,
     weight_sum,
 )
+from ._backends._memory import check_fit_memory
 from ._backends._targets import check_offset, soft_targets, soft_weights
 from ._objectives import SoftmaxObjective
 from ._penalties import make_penalty
@@ -246,6 +247,7 @@ class PartialFitMixin:
                 X.T, y_index, K, s, self.fit_intercept, targets=T, offset=Off
             )
             solver = self._online_solver()
+            check_fit_memory(objective, solver, 1, "partial_fit")
             state = self._state(solver)
             if state is None:  # the first call: the best constant model
                 state = self._start_state(solver, objective, y_index, s)

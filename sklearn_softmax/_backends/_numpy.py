@@ -9,13 +9,19 @@ here, before the objective is built.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from .._objectives import SoftmaxObjective
+from .._objectives._threads import available_cpus
+from .._penalties import ElasticNet
+from .._solvers import get_solver
 from ._base import Backend, FitData
 from ._inputs import combined_weights, encode_labels, hold_out
+from ._memory import check_fit_memory
 from ._targets import soft_fit_inputs
 
 
@@ -59,4 +65,11 @@ class NumpyBackend(Backend):
             targets=T,
             offset=Off,
         )
+        # Refuse before any large allocation (the penalty's kind is enough
+        # to resolve "auto"; a bad C or solver is refused by fit as before).
+        alpha = 0.0 if estimator.C == np.inf else 1.0
+        penalty = ElasticNet(alpha, estimator.l1_ratio)
+        with contextlib.suppress(ValueError):
+            solver = get_solver(estimator.solver, penalty, objective, self.name)
+            check_fit_memory(objective, solver, available_cpus())
         return FitData(objective, classes, s.sum(), X, y, sample_weight, held_out)

@@ -296,10 +296,15 @@ class DeviceTerms:
         """``θ`` on the host, in the objective's dtype."""
         return np.asarray(to_numpy(W), dtype=self._objective.dtype).ravel()
 
-    def curvature_bounds(self, rng: np.random.RandomState) -> tuple[float, float]:
+    def curvature_bounds(
+        self, rng: np.random.RandomState, row_scales: np.ndarray | None = None
+    ) -> tuple[float, float]:
         """``L`` and ``L_max`` (see :meth:`._samples.HostTerms.curvature_bounds`)."""
         objective = self._objective
         xp, X, s = self.xp, objective.X, objective._s
+        if row_scales is not None:
+            d = np.asarray(row_scales, dtype=objective.dtype)[:, None]
+            X = X * xp.asarray(d, device=objective.device)
         M, intercept = objective.n_features, objective.fit_intercept
         sq = xp.sum(X * X, axis=0) + float(intercept)
         L_max = 0.5 * self.n * float(xp.max(s * sq))

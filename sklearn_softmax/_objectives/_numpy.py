@@ -42,6 +42,7 @@ import contextlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -171,13 +172,19 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         """
         if self._feature_moments is None:
 
-            def kernel(block):
+            def kernel(block, dtype=None):
                 X_b, s_b = self._column_blocks[block.start], self.sample_weight[block]
-                if sp.issparse(X_b):
-                    return np.asarray(_squared(X_b) @ s_b).ravel()
-                return np.einsum("mn,mn,n->m", X_b, X_b, s_b)
+                if dtype is not None:  # float32 squares beyond float32's range
+                    X_b, s_b = X_b.astype(dtype), s_b.astype(dtype)
+                with np.errstate(over="ignore"):
+                    if sp.issparse(X_b):
+                        return np.asarray(_squared(X_b) @ s_b).ravel()
+                    return np.einsum("mn,mn,n->m", X_b, X_b, s_b)
 
-            self._feature_moments = sum(self._map_blocks(kernel))
+            moments = sum(self._map_blocks(kernel))
+            if not np.all(np.isfinite(moments)):
+                moments = sum(self._map_blocks(partial(kernel, dtype=np.float64)))
+            self._feature_moments = moments
         return self._feature_moments
 
     def feature_means(self) -> np.ndarray:

@@ -125,7 +125,8 @@ class FiniteSumTerms(Protocol):
     * ``curvature_bounds(rng)``: ``L``, a bound on the curvature of ``f``
       (``½ λ_max(Σ_n ŝ_n x̃_n x̃_nᵀ)``, by power iterations from a start drawn
       from ``rng``), and ``L_max = ½ n max_n ŝ_n ‖x̃_n‖²``, that of the
-      largest term scaled to the whole;
+      largest term scaled to the whole; with ``row_scales`` ``d`` (``(M,)``),
+      those of the features ``d_m x_m``;
     * ``residual_table(W)``: ``f(W)``, the ``(K, n)`` table of every term's
       residual ``S − Y`` and ``Σ_n ŝ_n x̃_n r_nᵀ = ∇f(W)``, from one pass;
     * ``positions(p)``: the host integers ``p`` as a native index vector
@@ -143,7 +144,9 @@ class FiniteSumTerms(Protocol):
 
     def to_host(self, W: Any) -> np.ndarray: ...
 
-    def curvature_bounds(self, rng: np.random.RandomState) -> tuple[float, float]: ...
+    def curvature_bounds(
+        self, rng: np.random.RandomState, row_scales: np.ndarray | None = None
+    ) -> tuple[float, float]: ...
 
     def residual_table(self, W: Any) -> tuple[float, Any, Any]: ...
 

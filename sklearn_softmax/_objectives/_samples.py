@@ -89,15 +89,22 @@ class HostTerms:
         """``θ``: ``W`` flattened (a view)."""
         return np.asarray(W).ravel()
 
-    def curvature_bounds(self, rng: np.random.RandomState) -> tuple[float, float]:
+    def curvature_bounds(
+        self, rng: np.random.RandomState, row_scales: np.ndarray | None = None
+    ) -> tuple[float, float]:
         """``L = ½ λ_max(Σ_n ŝ_n x̃_n x̃_nᵀ)`` and ``L_max = ½ n max_n ŝ_n ‖x̃_n‖²``.
 
         ``L`` bounds the largest eigenvalue of the Hessian of ``f`` (that of
         ``ℓ`` in the logits is at most ``½``): 20 power iterations from a
         random start, which approach ``λ_max`` from below, plus 5%.
+        ``row_scales`` (shape ``(M,)``, the powers of two of
+        :mod:`.._solvers._scaling`): the bounds of the features ``d_m x_m``
+        instead (computed on a float64 copy of ``X`` so scaled).
         """
         objective = self._objective
         X, s = objective.X, objective.sample_weight.astype(np.float64)
+        if row_scales is not None:
+            X = scale_rows(X, row_scales)
         M, intercept = objective.n_features, objective.fit_intercept
         if sp.issparse(X):
             sq = np.asarray(X.multiply(X).sum(axis=0)).ravel()
@@ -142,6 +149,14 @@ class HostTerms:
             objective,
             samples,
         )
+
+
+def scale_rows(X, row_scales: np.ndarray):
+    """``diag(d) X`` in float64, a copy (sparse: a sparse copy)."""
+    d = np.asarray(row_scales, dtype=np.float64)[:, None]
+    if sp.issparse(X):
+        return sp.csc_array(X.multiply(d), dtype=np.float64)
+    return np.asarray(X, dtype=np.float64) * d
 
 
 class SampleAccess:

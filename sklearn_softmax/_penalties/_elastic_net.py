@@ -114,15 +114,22 @@ class ElasticNet:
         G, W : ndarray of shape (M, K)
             The data term's gradient and the point, coefficient rows only.
         """
+        d = self.entry_distances(G, W)
+        return float(np.max(d)) if d.size else 0.0
+
+    def entry_distances(self, G: np.ndarray, W: np.ndarray) -> np.ndarray:
+        """Entry by entry, the distance of ``−G`` to ``∂P(W)`` (see :meth:`distance`).
+
+        Of ``W``'s shape; the solvers on rescaled coordinates
+        (:mod:`.._solvers._scaling`) weigh the entries.
+        """
         smooth = G + self.l2_strength * W
         c = self.l1_strength
         if c:
             shrunk = np.maximum(np.abs(G) - c, 0)
             d = np.abs(smooth + c * np.sign(W))
-            d = np.where(W != 0, d, shrunk)
-        else:
-            d = np.abs(smooth)
-        return float(np.max(d)) if d.size else 0.0
+            return np.where(W != 0, d, shrunk)
+        return np.abs(smooth)
 
 
 def soft_threshold(W: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:

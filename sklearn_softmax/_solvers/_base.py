@@ -98,6 +98,11 @@ class Solver(Generic[ObjectiveT]):
         Whether the solver draws minibatches: :meth:`configured` then gives
         it the estimator's ``batch_size``, ``random_state`` and the options
         of the online steps.
+    parameter_copies : int
+        Parameter-sized vectors the solver keeps at once (counted as
+        float64), for the memory check of a fit (``_backends/_memory.py``).
+    keeps_sample_scores : bool
+        Whether it keeps ``K`` numbers per sample (an ``N × K`` array).
     """
 
     name: str = ""
@@ -108,6 +113,8 @@ class Solver(Generic[ObjectiveT]):
     #: solver handles: ``"factors"``, ``"excluded"`` (infinite factors),
     #: ``"groups"``, ``"bounds"`` and ``"two-class bounds"``.
     handles: frozenset[str] = frozenset()
+    parameter_copies: int = 8
+    keeps_sample_scores: bool = False
 
     def configured(
         self, *, batch_size: int, random_state=None, online: dict | None = None

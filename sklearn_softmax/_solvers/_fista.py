@@ -62,6 +62,7 @@ from .._objectives._protocols import MeanObjective, MomentObjective
 from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult
 from ._problem import CompositeProblem
+from ._scaling import make_problem
 from ._trace import IterationTrace
 
 
@@ -169,6 +170,7 @@ class FISTA(Solver[FistaObjective]):
     max_backtracks = 60
     diagonal = True
     centred = True
+    parameter_copies = 14  # x, x_old, y, g, u, D, steps, trial, d, ...
 
     def solve(
         self,
@@ -180,14 +182,16 @@ class FISTA(Solver[FistaObjective]):
         max_iter: int,
         callback: Callback | None = None,
     ) -> SolverResult:
-        problem = CompositeProblem(objective, penalty)
-        metric = Metric(objective, self.diagonal, self.centred)
+        problem = make_problem(objective, penalty)  # rescaled at extreme scales
+        metric = Metric(problem.moments, self.diagonal, self.centred)
         if "groups" in penalty.needs:  # the group prox needs one step a group
             metric.uniform_over(penalty.structure.groups)  # type: ignore[union-attr, arg-type]
-        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
+        trace = IterationTrace(
+            callback, tol=tol, max_iter=max_iter, to_theta=problem.theta_map
+        )
         # Below this (relative) size, rounding decides comparisons of f.
         noise = 16 * float(np.finfo(objective.dtype).eps)
-        x = problem.project(np.asarray(theta0, dtype=objective.dtype).copy())
+        x = problem.project(problem.to_inner(theta0).copy())
         y, y_is_x, momentum, step, resolved = x, True, 1.0, 1.0, True
         while True:
             f_y, g_y = problem.data_value_and_grad(y)

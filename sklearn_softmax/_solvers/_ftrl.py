@@ -81,6 +81,7 @@ from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
 from ._batches import StreamState, close_pass, step_batches
 from ._online import AVERAGE_DECAY
+from ._scaling import online_scales
 
 #: ``eta0="auto"`` for ``"ftrl"``.
 FTRL_ETA0 = 1.0
@@ -106,6 +107,12 @@ class FTRLState(StreamState):
         ``W_t``.
     l1_strength : float
         ``α_t ρ`` of the last update (for the next one's pull).
+    scales : ndarray of shape (n_params,) or None
+        ``d`` of :func:`._scaling.online_scales`, set by the first update
+        where the features' scales are extreme: ``root`` is then that of
+        the gradients in ``u = θ / d``, the curvatures ``root / (η₀ d²)`` in
+        ``θ`` (FTRL-proximal on ``u``); ``None`` otherwise (and in states
+        saved before it existed).
 
     And those of :class:`._batches.StreamState`.
     """
@@ -115,6 +122,7 @@ class FTRLState(StreamState):
     z: np.ndarray | None = None
     root: np.ndarray | None = None
     l1_strength: float = 0.0
+    scales: np.ndarray | None = None
 
     def solution(self, smooth: bool) -> np.ndarray:
         """The model to report, as ``W``: the average, or ``θ`` with an L1 part."""
@@ -231,6 +239,7 @@ class FTRL:
         eta0 = state.eta0
         if eta0 is None:
             eta0 = FTRL_ETA0 if self.eta0 == "auto" else float(self.eta0)
+            state = dataclasses.replace(state, scales=online_scales(objective, penalty))
         r, a = state.weight_seen / weight_seen, weight / weight_seen
         l1, l2 = float(penalty.l1_strength), float(penalty.l2_strength)
         f, g = objective.value_and_grad(state.theta)
@@ -239,12 +248,15 @@ class FTRL:
         if l2:  # the L2 part's gradient, on the coefficient rows
             M = objective.n_features
             objective.unravel(G)[:M] += a * l2 * objective.unravel(state.theta)[:M]
-        new_root = np.hypot(root, G)
+        d = state.scales
+        new_root = np.hypot(root, G if d is None else d * G)  # in u
         # ε per batch, in W_t's units: ε W_t / t over W_t (AdaGrad's ε).
         before = root + _EPS * r / (t - 1) if state.z is not None else root
-        curvature = (new_root + _EPS / t) / eta0
-        z = z + G - (curvature - before / eta0) * state.theta
-        theta = self._minimiser(objective, z, curvature, state.theta, l1)
+        curvature, previous = (new_root + _EPS / t) / eta0, before / eta0
+        if d is not None:  # u's curvatures in θ: over d² (float64)
+            curvature, previous = curvature / (d * d), previous / (d * d)
+        z = z + G - (curvature - previous) * state.theta
+        theta = self._minimiser(objective, z, curvature, state.theta, l1, d is not None)
         rate = (AVERAGE_DECAY + 1.0) / (t + AVERAGE_DECAY)
         average = state.average + rate * (theta - state.average)
         dtype = state.theta.dtype
@@ -263,15 +275,19 @@ class FTRL:
         )
 
     @staticmethod
-    def _minimiser(objective, z, curvature, theta, l1: float) -> np.ndarray:
-        """:func:`ftrl_minimiser` on the coefficient rows, unpenalised on the rest."""
+    def _minimiser(
+        objective, z, curvature, theta, l1: float, wide: bool = False
+    ) -> np.ndarray:
+        """:func:`ftrl_minimiser` on the coefficient rows, unpenalised on the rest.
+
+        ``wide``: the curvatures are kept in float64 (those of ``u`` over
+        ``d²``, beyond the dtype's range), not cast to the dtype.
+        """
         M, dtype = objective.n_features, theta.dtype
-        Z, Q = (
-            objective.unravel(z.astype(dtype, copy=False)),
-            objective.unravel(curvature),
-        )
+        Z = objective.unravel(z.astype(dtype, copy=False))
+        Q = curvature.reshape(objective.shape) if wide else objective.unravel(curvature)
         T = objective.unravel(theta)
-        W = ftrl_minimiser(Z, Q.astype(dtype, copy=False), T, 0.0)
+        W = ftrl_minimiser(Z, Q, T, 0.0)
         W[:M] = ftrl_minimiser(Z[:M], Q[:M], T[:M], l1)
         return W.ravel()
 

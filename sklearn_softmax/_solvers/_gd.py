@@ -7,7 +7,7 @@ import numpy as np
 from .._objectives._protocols import SmoothObjective
 from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult
-from ._problem import CompositeProblem
+from ._scaling import make_problem
 from ._trace import IterationTrace
 
 
@@ -40,9 +40,11 @@ class GradientDescent(Solver[SmoothObjective]):
         max_iter: int,
         callback: Callback | None = None,
     ) -> SolverResult:
-        problem = CompositeProblem(objective, penalty, smooth=True)
-        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
-        theta = np.asarray(theta0, dtype=objective.dtype).copy()
+        problem = make_problem(objective, penalty, smooth=True)
+        trace = IterationTrace(
+            callback, tol=tol, max_iter=max_iter, to_theta=problem.theta_map
+        )
+        theta = problem.to_inner(theta0).copy()
         f, g = problem.value_and_grad(theta)
         trace.check_finite(f)
         recent = [f]

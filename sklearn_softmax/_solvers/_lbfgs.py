@@ -16,6 +16,7 @@ from .._objectives._protocols import SmoothObjective
 from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult
 from ._problem import CompositeProblem
+from ._scaling import make_problem
 from ._trace import IterationTrace
 
 
@@ -28,6 +29,7 @@ class LBFGS(Solver[SmoothObjective]):
 
     name = "lbfgs"
     handles = frozenset({"factors", "excluded", "bounds"})
+    parameter_copies = 2 * 10 + 8  # scipy's 10 pairs (s, y), its work vectors
 
     def solve(
         self,
@@ -39,10 +41,12 @@ class LBFGS(Solver[SmoothObjective]):
         max_iter: int,
         callback: Callback | None = None,
     ) -> SolverResult:
-        problem = CompositeProblem(objective, penalty, smooth=True)
-        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
+        problem = make_problem(objective, penalty, smooth=True)
+        trace = IterationTrace(
+            callback, tol=tol, max_iter=max_iter, to_theta=problem.theta_map
+        )
         if max_iter == 0:  # scipy would still take one step
-            theta = np.asarray(theta0, dtype=objective.dtype)
+            theta = problem.to_inner(theta0)
             g = problem.value_and_grad(theta)[1]
             trace.conclude(problem.smooth_optimality(g) <= tol, "max_iter=0")
             return trace.result(theta.copy())
@@ -58,7 +62,10 @@ class LBFGS(Solver[SmoothObjective]):
 
         result = minimize(
             fun,
-            np.asarray(theta0, dtype=np.float64),
+            np.asarray(
+                theta0 if problem.theta_map is None else problem.to_inner(theta0),
+                dtype=np.float64,
+            ),
             method="L-BFGS-B",
             jac=True,
             bounds=_bounds(problem),

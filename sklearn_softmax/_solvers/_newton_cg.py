@@ -9,7 +9,7 @@ import numpy as np
 from .._objectives._protocols import HessianObjective, MomentObjective
 from .._penalties import Penalty
 from ._base import Callback, Solver, SolverResult, max_abs
-from ._problem import CompositeProblem
+from ._scaling import make_problem
 from ._trace import IterationTrace
 
 
@@ -58,9 +58,12 @@ def conjugate_gradient(hessp, b: np.ndarray, rtol: float, max_iter: int, precond
 
 
 def _scale_spread(moments: np.ndarray) -> float:
-    """``max / min`` of the non-zero second moments of the features."""
+    """``max / min`` of the non-zero second moments of the features (≤ inf)."""
     moments = moments[moments > 0]
-    return float(moments.max() / moments.min()) if moments.size else 1.0
+    if not moments.size:
+        return 1.0
+    with np.errstate(over="ignore"):  # 1e300 / 1e-300: inf, a wide spread
+        return float(moments.max() / moments.min())
 
 
 def _jacobi(diagonal: np.ndarray) -> np.ndarray:
@@ -107,6 +110,10 @@ class NewtonCG(Solver[NewtonObjective]):
     # spread by more than `spread`; True / False force it on / off.
     precondition: bool | str = "auto"
     spread = 10.0
+    # θ, g, trial, g_new, CG's d, r, z, p, Hp, the preconditioner, the diagonal;
+    # the probabilities of every sample for the Hessian products.
+    parameter_copies = 12
+    keeps_sample_scores = True
 
     def solve(
         self,
@@ -118,10 +125,12 @@ class NewtonCG(Solver[NewtonObjective]):
         max_iter: int,
         callback: Callback | None = None,
     ) -> SolverResult:
-        problem = CompositeProblem(objective, penalty, smooth=True)
-        trace = IterationTrace(callback, tol=tol, max_iter=max_iter)
-        jacobi = self._preconditions(objective)
-        theta = np.asarray(theta0, dtype=objective.dtype)  # never written to
+        problem = make_problem(objective, penalty, smooth=True)
+        trace = IterationTrace(
+            callback, tol=tol, max_iter=max_iter, to_theta=problem.theta_map
+        )
+        jacobi = self._preconditions(problem.moments)
+        theta = problem.to_inner(theta0)  # never written to
         f, g, hessp = problem.value_grad_hessp(theta)
         trace.check_finite(f)
         g_max = problem.smooth_optimality(g)

@@ -75,10 +75,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._objectives import SoftmaxObjective
+from .._objectives._samples import scale_rows
 from .._penalties import ElasticNet, StructuredPenalty, soft_threshold
 from ._batches import StreamState, close_pass, step_batches
+from ._scaling import online_scales
 
 #: The schedules of ``SGDClassifier`` and AdaGrad.
 LEARNING_RATES = ("constant", "optimal", "invscaling", "adaptive", "adagrad")
@@ -107,6 +110,11 @@ class OnlineState(StreamState):
         Lowest mean loss of a pass.
     n_no_change : int
         Passes in a row that did not improve on ``best_loss`` by ``tol``.
+    scales : ndarray of shape (n_params,) or None
+        ``d`` of :func:`._scaling.online_scales` (float64), set by the first
+        update where the features' scales are extreme: the steps are then
+        those on ``u = θ / d`` (``accumulator`` in ``u``); ``None`` otherwise
+        (and in states saved before it existed).
 
     And those of :class:`._batches.StreamState` (``theta``, ``shape``, the
     counts and the passes' losses).
@@ -117,6 +125,7 @@ class OnlineState(StreamState):
     accumulator: np.ndarray | None = None
     best_loss: float = np.inf
     n_no_change: int = 0
+    scales: np.ndarray | None = None
 
     def solution(self, smooth: bool) -> np.ndarray:
         """The model to report, as ``W``: the average, or ``θ`` with an L1 part."""
@@ -163,10 +172,28 @@ def with_l2_gradient(objective, theta, direction, penalty: ElasticNet) -> np.nda
     return D.ravel()
 
 
-def _descend(objective, theta, direction, penalty: ElasticNet, step) -> np.ndarray:
-    """``θ − step ∘ direction``, then soft-thresholding by the L1 part."""
+def scaled_mean_squared_norm(objective: SoftmaxObjective, scales) -> float:
+    """``mean_n ‖d ∘ x̃_n‖²``, unweighted, with ``d`` the rows of ``scales``."""
+    rows = objective.unravel(scales)[: objective.n_features, 0]
+    X = scale_rows(objective.X, rows)
+    if sp.issparse(X):
+        total = float(X.multiply(X).sum())
+    else:
+        total = float(np.einsum("mn,mn->", X, X))
+    return total / max(X.shape[1], 1) + float(objective.fit_intercept)
+
+
+def _descend(
+    objective, theta, direction, penalty: ElasticNet, step, wide: bool = False
+) -> np.ndarray:
+    """``θ − step ∘ direction``, then soft-thresholding by the L1 part.
+
+    ``wide``: the steps are kept in their own dtype (float64 factors ``d²``
+    that the objective's dtype cannot hold), not cast to the objective's.
+    """
     M = objective.n_features
-    steps = objective.unravel(np.broadcast_to(step, theta.shape))
+    steps = np.broadcast_to(step, theta.shape)
+    steps = steps.reshape(objective.shape) if wide else objective.unravel(steps)
     W_new = objective.unravel(theta) - steps * objective.unravel(direction)
     if isinstance(penalty, StructuredPenalty):  # L1 or group, bounds: its prox
         W_new[:M] = penalty.prox_l1(W_new[:M], steps[:M])
@@ -212,11 +239,13 @@ class OnlineSGD:
             weight_seen=float(weight_seen),
         )
 
-    def _resolve_eta0(self, objective: SoftmaxObjective) -> float:
+    def _resolve_eta0(self, objective: SoftmaxObjective, scales=None) -> float:
         if self.eta0 != "auto":
             return float(self.eta0)
         if self.learning_rate == "adagrad":
             return ADAGRAD_ETA0
+        if scales is not None:  # the features of u: d_m x_m
+            return 2.0 / scaled_mean_squared_norm(objective, scales)
         return 2.0 / objective.mean_squared_norm()
 
     def _step(self, state: OnlineState, penalty: ElasticNet, t: int) -> float:
@@ -250,16 +279,22 @@ class OnlineSGD:
         """
         t = state.n_updates + 1
         if state.eta0 is None:
-            state = dataclasses.replace(state, eta0=self._resolve_eta0(objective))
+            scales = online_scales(objective, penalty)
+            eta0 = self._resolve_eta0(objective, scales)
+            state = dataclasses.replace(state, eta0=eta0, scales=scales)
         f, g = objective.value_and_grad(state.theta)
         G = with_l2_gradient(objective, state.theta, g, penalty)
-        accumulator = state.accumulator
+        accumulator, d = state.accumulator, state.scales
         if self.learning_rate == "adagrad":
-            accumulator = G * G if accumulator is None else accumulator + G * G
+            Gu = G if d is None else d * G  # the gradient in u
+            accumulator = Gu * Gu if accumulator is None else accumulator + Gu * Gu
             step = state.eta0 / (_EPS + np.sqrt(accumulator))
         else:
             step = self._step(state, penalty, t)
-        theta = _descend(objective, state.theta, G, penalty, step)
+        if d is not None:  # u's step, on θ = d ∘ u
+            step = step * (d * d)
+        theta = _descend(objective, state.theta, G, penalty, step, d is not None)
+        theta = theta.astype(state.theta.dtype, copy=False)
         rate = (AVERAGE_DECAY + 1.0) / (t + AVERAGE_DECAY)
         average = state.average + rate * (theta - state.average)
         return dataclasses.replace(

@@ -20,7 +20,8 @@ is never penalised. What the solvers ask of the pair is written here once:
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 
@@ -59,6 +60,16 @@ class CompositeProblem:
         self.n_features = objective.n_features
         self.shape = objective.shape
         self.dtype = objective.dtype
+        #: What provides the features' moments and means in the solver's
+        #: coordinates (the objective itself here; see :mod:`._scaling`).
+        self.moments: Any = objective
+
+    #: Maps the solver's iterate to ``θ``; ``None``: the iterate is ``θ``.
+    theta_map: Callable[[np.ndarray], np.ndarray] | None = None
+
+    def to_inner(self, theta: np.ndarray) -> np.ndarray:
+        """The solver's first iterate from ``θ₀`` (``θ₀`` itself, in the dtype)."""
+        return np.asarray(theta, dtype=self.dtype)
 
     def coef(self, theta: np.ndarray) -> np.ndarray:
         """``W[:M]``, a view of ``θ``."""

@@ -82,6 +82,7 @@ from .._penalties import Penalty, StructuredPenalty
 from ._base import Solver, SolverResult
 from ._epochs import run_epochs
 from ._problem import CompositeProblem
+from ._scaling import feature_scales
 
 #: Samples per batch of ``fit(solver="sgd")`` unless the estimator says.
 DEFAULT_BATCH_SIZE = 32
@@ -90,7 +91,7 @@ STEP_FACTOR = 2.0
 
 
 def proximal_gradient_step(
-    problem: CompositeProblem, terms: FiniteSumTerms, W, D, step
+    problem: CompositeProblem, terms: FiniteSumTerms, W, D, step, scale=None
 ):
     """``W − step (D + ∇P₂)``, then the L1 part's soft-thresholding.
 
@@ -99,8 +100,12 @@ def proximal_gradient_step(
     dtype; ``∇P₂ = α (1 − ρ) W`` and the soft-thresholding ``sign(w)
     max(|w| − step α ρ, 0)`` (the proximal step of the L1 part: exact zeros)
     act on the coefficient rows ``W[:M]`` alone, computed in
-    ``terms.wide_dtype`` and rounded.
+    ``terms.wide_dtype`` and rounded. With ``scale`` (``d`` of
+    :mod:`._scaling` as a native array of ``W``'s shape) the step is taken
+    in ``u = θ / d`` instead (:func:`_scaled_step`).
     """
+    if scale is not None:
+        return _scaled_step(problem, terms, W, D, step, scale)
     xp, dtype, wide = terms.xp, terms.dtype, terms.wide_dtype
     penalty, M = problem.penalty, problem.n_features
     if isinstance(penalty, StructuredPenalty):
@@ -134,24 +139,65 @@ def _structured_step(penalty: StructuredPenalty, M: int, W, D, step):
     return W
 
 
+def _scaled_step(problem: CompositeProblem, terms: FiniteSumTerms, U, D, step, S):
+    r"""The step of :func:`proximal_gradient_step` on ``F̃(u) = F(d ∘ u)``.
+
+    ``U`` is ``u``, ``D`` the estimate of ``∇f`` in ``θ`` and ``S`` is ``d``:
+    ``∇_u f = d ∘ D``, the L2 part's gradient ``α (1 − ρ) d ∘ θ`` and the L1
+    threshold ``step α ρ d`` on the coefficient rows (``θ = d ∘ u`` is met
+    before any product of two large numbers).
+    """
+    xp, dtype, wide = terms.xp, terms.dtype, terms.wide_dtype
+    penalty, M = problem.penalty, problem.n_features
+    l2, l1 = float(penalty.l2_strength), float(penalty.l1_strength)
+    G = S * D
+    if l2:
+        coef = xp.astype(G[:M, :], wide, copy=False)
+        theta = xp.astype(S[:M, :] * U[:M, :], wide, copy=False)
+        coef = coef + l2 * xp.astype(S[:M, :], wide, copy=False) * theta
+        G = xp.concat([xp.astype(coef, dtype, copy=False), G[M:, :]], axis=0)
+    U = U - step * G
+    if l1:
+        threshold = float(np.asarray(step, dtype=problem.dtype)) * l1
+        threshold = threshold * xp.astype(S[:M, :], wide, copy=False)
+        coef = xp.astype(U[:M, :], wide, copy=False)
+        shrunk = xp.abs(coef) - threshold
+        shrunk = xp.maximum(shrunk, xp.zeros_like(shrunk))
+        coef = xp.astype(xp.sign(coef) * shrunk, dtype, copy=False)
+        U = xp.concat([coef, U[M:, :]], axis=0)
+    return U
+
+
 class SAGAEpochs:
     """SAGA's memory and epochs: the table of residuals ``φ`` and ``ḡ``.
 
     The :class:`._epochs.Epochs` of :class:`SAGA` (see the module), on the
-    native arrays of ``terms``; the iterate is ``W``.
+    native arrays of ``terms``; the iterate is ``W``, or ``u = θ / d`` with
+    ``scale`` (``d`` of :mod:`._scaling`, native, of ``W``'s shape): the
+    table, ``ḡ`` and the batches' residuals stay those of ``θ = d ∘ u``.
     """
 
     def __init__(
-        self, problem: CompositeProblem, terms: FiniteSumTerms, batch_size: int, rng
+        self,
+        problem: CompositeProblem,
+        terms: FiniteSumTerms,
+        batch_size: int,
+        rng,
+        scale: Any = None,
     ):
         self.problem, self.terms = problem, terms
         self.batch_size, self.rng = batch_size, rng
+        self.scale = scale
         self.table: Any = None
         self.g_bar: Any = None
 
+    def _theta(self, W):
+        """The native ``W`` of ``θ`` from the iterate."""
+        return W if self.scale is None else self.scale * W
+
     def start(self, W) -> tuple[float, np.ndarray]:
         """The table at ``W`` (one pass): ``f(W)`` and ``∇f(W) = ḡ``."""
-        f, self.table, self.g_bar = self.terms.residual_table(W)
+        f, self.table, self.g_bar = self.terms.residual_table(self._theta(W))
         return f, self.terms.to_host(self.g_bar)
 
     def restart(self, W) -> None:
@@ -160,7 +206,7 @@ class SAGAEpochs:
 
     def solution(self, W) -> np.ndarray:
         """``θ`` on the host."""
-        return self.terms.to_host(W)
+        return self.terms.to_host(self._theta(W))
 
     def run(self, W, step: float | None):
         """One epoch: every term once, in batches of a new random order."""
@@ -178,13 +224,15 @@ class SAGAEpochs:
         for size in [batch.shape[0] for batch in batches]:
             stop = start + size
             batch = terms.batch(perm[start:stop])
-            R = batch.residuals(W)
+            R = batch.residuals(self._theta(W))
             D = (R - T[:, start:stop]) * batch.weights
             T[:, start:stop] = R
             correction = batch.backward(D)
             direction = g_bar + (n / size) * correction
             g_bar = g_bar + correction
-            W = proximal_gradient_step(self.problem, terms, W, direction, step)
+            W = proximal_gradient_step(
+                self.problem, terms, W, direction, step, self.scale
+            )
             start = stop
         back = terms.positions(np.argsort(positions))
         self.table, self.g_bar = xp.take(T, back, axis=1), g_bar
@@ -208,6 +256,7 @@ class SAGA(Solver):
 
     name = "sgd"
     requires = frozenset({"gradient", "finite_sum"})
+    keeps_sample_scores = True  # the K × N table of residuals
     smooth_only = False
     handles = frozenset({"factors", "excluded", "groups", "bounds", "two-class bounds"})
     stochastic = True
@@ -226,15 +275,32 @@ class SAGA(Solver):
         return SAGA(batch_size=batch_size, random_state=random_state)
 
     @staticmethod
-    def step_size(terms: FiniteSumTerms, penalty: Penalty, b: int, rng) -> float:
-        """``STEP_FACTOR / L_b`` for the ``n`` terms in batches of ``b`` (see above)."""
+    def step_size(
+        terms: FiniteSumTerms,
+        penalty: Penalty,
+        b: int,
+        rng,
+        row_scales: np.ndarray | None = None,
+    ) -> float:
+        """``STEP_FACTOR / L_b`` for the ``n`` terms in batches of ``b`` (see above).
+
+        With ``row_scales`` (``d`` of the features, ``(M,)``), that of the
+        terms in ``u = θ / d``: the features ``d_m x_m``, the L2 curvature at
+        most ``α (1 − ρ) max_m d_m²``.
+        """
         n = terms.n
-        L, L_max = terms.curvature_bounds(rng)
+        if row_scales is None:
+            L, L_max = terms.curvature_bounds(rng)
+            l2 = penalty.l2_strength
+        else:
+            L, L_max = terms.curvature_bounds(rng, row_scales)
+            rows = np.asarray(row_scales, dtype=np.float64)
+            l2 = penalty.l2_strength * float(np.max(rows * rows, initial=0.0))
         if n > 1:
             L_b = (n * (b - 1) * L + (n - b) * L_max) / (b * (n - 1))
         else:
             L_b = L_max
-        L_b += penalty.l2_strength
+        L_b += l2
         return STEP_FACTOR / max(float(L_b), float(np.finfo(np.float64).tiny))
 
     def solve(
@@ -247,16 +313,29 @@ class SAGA(Solver):
         max_iter: int,
         callback=None,
     ) -> SolverResult:
-        """Epochs of SAGA steps from ``θ₀`` (see the module)."""
+        """Epochs of SAGA steps from ``θ₀`` (see the module).
+
+        Where :func:`._scaling.feature_scales` asks for it (features near the
+        dtype's range), the steps are those of SAGA on ``u = θ / d``; the
+        epochs' evaluations and the result are in ``θ``.
+        """
         rng = check_random_state(self.random_state)
         terms = objective.finite_sum()
         b = int(max(1, min(self.batch_size, terms.n)))
-        step = self.step_size(terms, penalty, b, rng)
         problem = CompositeProblem(objective, penalty)
+        d = feature_scales(objective, penalty)
+        if d is None:
+            step = self.step_size(terms, penalty, b, rng)
+            scale, x0 = None, terms.to_native(problem.project(np.asarray(theta0)))
+        else:
+            rows = objective.unravel(d)[: objective.n_features, 0]
+            step = self.step_size(terms, penalty, b, rng, rows)
+            scale = terms.to_native(d)
+            x0 = terms.to_native(np.asarray(theta0, dtype=d.dtype) / d)
         return run_epochs(
             problem,
-            SAGAEpochs(problem, terms, b, rng),
-            terms.to_native(problem.project(np.asarray(theta0))),
+            SAGAEpochs(problem, terms, b, rng, scale),
+            x0,
             step=step,
             tol=tol,
             max_iter=max_iter,

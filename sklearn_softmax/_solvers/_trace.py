@@ -10,6 +10,8 @@ when a library ran the loop), and :meth:`result` builds the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ._base import Callback, SolverResult, notify
@@ -24,10 +26,22 @@ class IterationTrace:
         The solver callback (see :func:`._base.notify`).
     tol, max_iter : float, int
         The solve's stopping rule, for the messages.
+    to_theta : callable, default=None
+        Maps the solver's iterate to ``θ`` where the solver iterates in other
+        coordinates (:mod:`._scaling`): the callback and the result then see
+        ``θ``.
     """
 
-    def __init__(self, callback: Callback | None, *, tol: float, max_iter: int):
+    def __init__(
+        self,
+        callback: Callback | None,
+        *,
+        tol: float,
+        max_iter: int,
+        to_theta: Callable[[np.ndarray], np.ndarray] | None = None,
+    ):
         self.callback = callback
+        self.to_theta = to_theta
         self.tol = tol
         self.losses: list[float] = []
         self.converged = False
@@ -50,6 +64,8 @@ class IterationTrace:
         """
         self.check_finite(value, self.n_iter + 1)
         self.losses.append(float(value))
+        if self.to_theta is not None and self.callback is not None:
+            theta = self.to_theta(theta)
         if notify(self.callback, self.n_iter, self.losses[-1], theta):
             self.stopped, self.message = True, "stopped by the callback"
         return self.stopped
@@ -82,7 +98,9 @@ class IterationTrace:
         self.converged, self.message = converged, message
 
     def result(self, theta: np.ndarray, n_iter: int | None = None) -> SolverResult:
-        """The :class:`._base.SolverResult` at ``θ``."""
+        """The :class:`._base.SolverResult` at ``θ`` (the solver's iterate)."""
+        if self.to_theta is not None:
+            theta = self.to_theta(theta)
         return SolverResult(
             theta,
             self.n_iter if n_iter is None else n_iter,
