@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from scipy import stats
 from sklearn.datasets import load_iris, load_wine
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sklearn_softmax import SoftmaxInference, SoftmaxRegression, SoftmaxRegressionCV
 from sklearn_softmax._inference import SeparationWarning, _compute, _information
@@ -407,8 +407,16 @@ def test_separation_is_detected():
     X = rng.normal(size=(80, 2))
     y = np.where(X[:, 0] > 0.3, 2, np.where(X[:, 0] < -0.3, 0, 1))
     clf = SoftmaxRegression(C=np.inf, max_iter=50).fit(X, y)
+    # Converged, the fit has saturated its probabilities: the warning, then
+    # the singular information, blamed on the separation.
     with pytest.warns(SeparationWarning, match="separated"):
-        clf.inference(X, y, cov_type="HC1")
+        with pytest.raises(ValueError, match="separated.*saturated"):
+            clf.inference(X, y, cov_type="HC1")
+    # Stopped early (finite, unsaturated coefficients): the warning alone.
+    with pytest.warns(ConvergenceWarning):
+        early = SoftmaxRegression(C=np.inf, max_iter=3).fit(X, y)
+    with pytest.warns(SeparationWarning, match="separated"):
+        early.inference(X, y, cov_type="HC1")
     # A penalised fit has a finite optimum: no warning.
     with warnings.catch_warnings():
         warnings.simplefilter("error", SeparationWarning)

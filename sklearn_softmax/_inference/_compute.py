@@ -202,9 +202,19 @@ def inference(
         )
     ref, symmetric = _reference(classes, reference)
     names = _feature_names(estimator, M)
-    return _results(
-        estimator, parts, ref, symmetric, penalised, penalized, options, names
-    )
+    try:
+        return _results(
+            estimator, parts, ref, symmetric, penalised, penalized, options, names
+        )
+    except ValueError as error:
+        if not separated or "singular" not in str(error):
+            raise
+        raise ValueError(
+            "The classes are (quasi-)completely separated by the features, and "
+            "the fit's probabilities have saturated: the information matrix is "
+            "singular there. Use a penalty (finite C) or drop the separating "
+            "features."
+        ) from error
 
 
 def _parts(estimator, X, y, sample_weight, groups, kind, check_separation):
