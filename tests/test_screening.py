@@ -58,8 +58,9 @@ def kkt_distance(X, y, s, model, C, grouped, factor) -> float:
     return worst
 
 
-def paths(X, y, s, grouped, factor, Cs):
+def paths(X, y, s, grouped, factor, Cs, fit_intercept=True):
     params = {"grouped": grouped, "penalty_factor": factor, "tol": TOL}
+    params["fit_intercept"] = fit_intercept
     params["max_iter"] = 20_000
     screened = ScreenedPath(params, 1.0, X, y, s)
     model = SoftmaxRegression(l1_ratio=1.0, warm_start=True, **params)
@@ -88,6 +89,22 @@ def test_screened_path_is_the_unscreened_one(data, grouped, sparse):
         np.testing.assert_allclose(a.intercept_, b.intercept_, atol=1e-5)
         assert kkt_distance(X, y, s, a, C, grouped, factor) <= TOL * (1 + 1e-6)
     assert min(screened.n_screened_[1:]) < X.shape[1]  # it did screen
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_two_classes_without_intercept(data, grouped):
+    X, y, s = data
+    y = (y == 1).astype(int)
+    factor = np.ones(X.shape[1])
+    Cs = np.geomspace(2e-4, 2e-2, 6)
+    for C, a, b, _ in paths(X, y, s, grouped, factor, Cs, fit_intercept=False):
+        assert a.coef_.shape == (1, X.shape[1])
+        np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-5)
+        # The K = 2 softmax of the binary fit: w₁ = −w₀ = coef_ / 2.
+        per_class = SoftmaxRegression()
+        per_class.coef_ = np.vstack([-a.coef_ / 2, a.coef_ / 2])
+        per_class.intercept_ = np.zeros(2)
+        assert kkt_distance(X, y, s, per_class, C, grouped, factor) <= TOL * 1.01
 
 
 def test_violators_of_the_check_are_refitted(data, monkeypatch):
