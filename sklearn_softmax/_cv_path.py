@@ -50,6 +50,7 @@ from sklearn.utils.validation import _check_method_params
 
 from ._backends._memory import check_fit_memory
 from ._binary import reported_rows, to_per_class
+from ._cv_screening import ScreenedPath, screenable
 from ._estimator import SoftmaxRegression
 from ._objectives import SoftmaxObjective
 from ._objectives._threads import available_cpus
@@ -334,11 +335,13 @@ def fold_path(
     """Fit and score one fold along the whole path, for every ``l1_ratio``.
 
     Along each path the fits go from strong to weak regularisation, each
-    warm-started from the previous solution. ``sample_weight`` weights the
-    fits; ``score_params`` (metadata of all the samples, ``sample_weight``
-    among them when the scorer is to see it) are cut to the test part and
-    passed to the scorer. ``targets`` (a :class:`._cv_targets.FoldTargets`)
-    adds the soft targets and offsets of the fits and the scores.
+    warm-started from the previous solution (and, with an L1 part, screened
+    by strong rules: :class:`._cv_screening.ScreenedPath`). ``sample_weight``
+    weights the fits; ``score_params`` (metadata of all the samples,
+    ``sample_weight`` among them when the scorer is to see it) are cut to the
+    test part and passed to the scorer. ``targets`` (a
+    :class:`._cv_targets.FoldTargets`) adds the soft targets and offsets of
+    the fits and the scores.
     """
     X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
     sw_train = None if sample_weight is None else sample_weight[train]
@@ -358,11 +361,17 @@ def fold_path(
     )
     for j, l1_ratio in enumerate(spec.l1_ratios):
         model = SoftmaxRegression(l1_ratio=l1_ratio, warm_start=True, **spec.params)
+        screened = None
+        if screenable(spec.params, l1_ratio, targets is not None):
+            screened = ScreenedPath(spec.params, l1_ratio, X_train, y_train, sw_train)
         for i in range(shape[0]):
             model.set_params(C=spec.Cs[i, j])
             with warnings.catch_warnings():  # counted, and reported once
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X_train, y_train, sample_weight=sw_train, **fit_params)
+                if screened is not None:  # strong rules, see _cv_screening
+                    model = screened.fit(spec.Cs[i, j])
+                else:
+                    model.fit(X_train, y_train, sample_weight=sw_train, **fit_params)
             rows = global_rows(model, spec.classes, fit_intercept)
             if result.coefs is None:
                 result.coefs = np.empty(shape + rows.shape, dtype=rows.dtype)

@@ -158,9 +158,9 @@ class SoftmaxRegression(
     n_iter_no_change : int, default=5
         Iterations without an improvement of at least ``tol`` of the
         validation score before ``early_stopping`` stops the solver.
-    penalty_factor : array-like of shape (n_features,) or \
-(n_classes, n_features), default=None
-        Non-negative multipliers of each coefficient's penalty, both parts,
+    penalty_factor : array-like, default=None
+        Of shape ``(n_features,)`` or ``(n_classes, n_features)``:
+        non-negative multipliers of each coefficient's penalty, both parts,
         as given: no rescaling (glmnet rescales them to sum to
         ``n_features``). ``0`` leaves a coefficient unpenalised (for three or
         more classes such a row is returned centred across the classes),
@@ -173,9 +173,9 @@ class SoftmaxRegression(
         ``|d| / √2``, ``d = coef_``). Integer labels group features, each
         group weighted by the root of its size. ``"fista"`` or ``"sgd"``;
         not with bounds.
-    lower_bounds, upper_bounds : float or array-like of shape (n_features,) or \
-(n_classes, n_features), default=None
-        Bounds on ``coef_`` as reported (two classes: on ``w₁ − w₀``),
+    lower_bounds, upper_bounds : float or array-like, default=None
+        A scalar, or of shape ``(n_features,)`` or ``(n_classes, n_features)``:
+        bounds on ``coef_`` as reported (two classes: on ``w₁ − w₀``),
         held exactly, with any penalty: ``"fista"``, ``"sgd"``, or
         ``"lbfgs"`` for smooth penalties and three or more classes.
     positive : bool, default=False
