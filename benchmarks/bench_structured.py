@@ -56,7 +56,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from sklearn_softmax import SoftmaxRegression
-from sklearn_softmax._cv_path import structured_path_start
+from sklearn_softmax._cv_grid import structured_path_start
 from sklearn_softmax._cv_screening import ScreenedPath
 
 TARGET = 1e-6

@@ -21,12 +21,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._backends._inputs import check_sample_weight, encode_labels
 from ._cv_attributes import SHARED as _SHARED
 from ._cv_attributes import CVAttributesMixin, CVInferenceMixin, warn_failed_fits
+from ._cv_grid import check_l1_ratios, grid_of_Cs
 from ._cv_path import (
     PathSpec,
-    check_l1_ratios,
     check_path_memory,
     fold_path,
-    grid_of_Cs,
     neg_log_loss_scorer,
     split,
 )

@@ -13,7 +13,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ._cv_path import STRUCTURED, PathSpec, mean_over_folds
+from ._cv_grid import STRUCTURED
+from ._cv_path import PathSpec, mean_over_folds
 from ._estimator import SoftmaxRegression
 
 # The parameters passed unchanged to every SoftmaxRegression fit.
