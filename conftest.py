@@ -6,6 +6,8 @@ _EXTRAS = {
     "sklearn_softmax/_onnx.py": ["skl2onnx"],
     "sklearn_softmax/onnx.py": ["skl2onnx", "onnxruntime"],
     "sklearn_softmax/_backends/_dask.py": ["dask"],
+    "sklearn_softmax/_backends/_dask_targets.py": ["dask"],
+    "sklearn_softmax/_inference/_chunks.py": ["dask"],
     "sklearn_softmax/_objectives/_dask.py": ["dask"],
     "sklearn_softmax/_solvers/_stream.py": ["dask"],
 }
