@@ -382,10 +382,9 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
             f_b, sums = self._block_loss(S, block)
             s_b = self.sample_weight[block]
             proba = None
-            if keep_proba:
+            if keep_proba:  # S stays, ŝ ∘ S is new (a multiply, not a copy too)
                 S /= sums
-                proba = S.copy()
-                S *= s_b
+                proba, S = S, S * s_b
             else:
                 S *= s_b / sums
             # ŝ ∘ (S − Y)
