@@ -5,7 +5,9 @@ On standardised wine, breast_cancer and digits, with BLAS at one thread:
 - ``GridSearchCV`` over 10 values of ``C`` (1e-3 to 1e3) with 5 folds of a
   ``Pipeline(StandardScaler(), estimator)``, ``SoftmaxRegression()`` against
   ``LogisticRegression()``, each at its default settings (total time);
-- one default fit on the whole standardised data set.
+- one default fit on the whole standardised data set;
+- one fit at each ``C`` of the grid, ours and ``LogisticRegression``'s
+  iterations and times (the working tree only).
 
 The *before* column is the package at ``--against`` (a git revision, by
 default ``HEAD``), exported to a temporary directory; *after* is the working
@@ -84,6 +86,35 @@ def child(repeats: int) -> dict:
     return out
 
 
+def by_c(repeats: int) -> list[str]:
+    """Per ``C`` of the grid: iterations and time of one fit, ours and LR's."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    from sklearn_softmax import SoftmaxRegression
+
+    warnings.simplefilter("ignore")
+    lines = [
+        "| data set | C | ours: n_iter | ours | LR: n_iter | LR | ours / LR |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    with threadpool_limits(1):
+        for name in DATASETS:
+            X, y = _load(name)
+            X = StandardScaler().fit_transform(X)
+            for C in np.logspace(-3, 3, 10):
+                ours, lr = SoftmaxRegression(C=C), LogisticRegression(C=C)
+                t_ours = _median_time(partial(ours.fit, X, y), repeats)
+                t_lr = _median_time(partial(lr.fit, X, y), repeats)
+                lines.append(
+                    f"| {name} | {C:.3g} | {ours.n_iter_} | {t_ours * 1e3:.1f} ms "
+                    f"| {int(np.max(lr.n_iter_))} | {t_lr * 1e3:.1f} ms "
+                    f"| {t_ours / t_lr:.2f} |"
+                )
+    return lines
+
+
 def _export(revision: str, directory: str) -> None:
     archive = subprocess.run(
         ["git", "archive", revision, "sklearn_softmax"],
@@ -133,9 +164,9 @@ def main(argv=None) -> None:
         print(json.dumps(child(args.repeats)))
         return
     sys.path.insert(0, str(Path(__file__).parent))
-    from _report import machine_info, write_report
+    from _report import cpu_snapshot, foreign_load, machine_info, write_report
 
-    start = time.perf_counter()
+    start, snapshot = time.perf_counter(), cpu_snapshot()
     before, after = [], []
     with tempfile.TemporaryDirectory() as old:
         _export(args.against, old)
@@ -143,14 +174,24 @@ def main(argv=None) -> None:
             print(f"round {i + 1}/{args.rounds}", file=sys.stderr, flush=True)
             before.append(_run_child(Path(old), args.repeats))
             after.append(_run_child(ROOT, args.repeats))
+    # The children's CPU time counts as foreign here: subtract this run's.
+    load = foreign_load(snapshot, cpu_snapshot()) - 1.0
     lines = [
         "# Small fits: fixed costs, before and after",
         "",
         *machine_info(sys.argv),
         f"- before: `{args.against}`; after: the working tree; "
         f"{args.rounds} alternating rounds, medians",
+        f"- other processes used about {max(load, 0.0):.1f} of the cores during "
+        "the run (a shared machine: absolute times are noisy, the side-by-side "
+        "ratios less so)",
         "",
         *_table(before, after),
+        "",
+        "One fit at each C of the grid (the working tree, medians of "
+        f"{args.repeats} fits):",
+        "",
+        *by_c(args.repeats),
     ]
     seconds = time.perf_counter() - start
     write_report(lines, ROOT / "benchmarks" / "results", "small", seconds)
