@@ -90,3 +90,35 @@ def test_concurrent_fits_leave_the_thread_pools_and_the_results_alone():
     # kernels than cores.
     assert 1 <= report["peak"] <= report["cores"]
     assert np.isfinite(report["peak"])
+
+
+def test_a_one_block_fit_runs_serially_without_asking_for_the_cores(monkeypatch):
+    # A small fit is one block: serial, and the kernel's affinity mask is not
+    # read (neither for the block pool nor for the memory check).
+    from sklearn.datasets import load_wine
+
+    import sklearn_softmax._backends._numpy as backend
+    import sklearn_softmax._objectives._numpy as objective
+    from sklearn_softmax import SoftmaxRegression
+    from sklearn_softmax._objectives import SoftmaxObjective
+
+    X, y = load_wine(return_X_y=True)
+    X = (X - X.mean(0)) / X.std(0)
+    reference = SoftmaxRegression().fit(X, y)
+
+    def refuse():
+        raise AssertionError("available_cpus() called for a one-block fit")
+
+    monkeypatch.setattr(backend, "available_cpus", refuse)
+    monkeypatch.setattr(objective, "available_cpus", refuse)
+    pools = []
+    parallel = SoftmaxObjective.parallel
+
+    def spy(self, n_threads=None):
+        pools.append(len(self.blocks))
+        return parallel(self, n_threads)
+
+    monkeypatch.setattr(SoftmaxObjective, "parallel", spy)
+    fitted = SoftmaxRegression().fit(X, y)
+    assert pools == [1]
+    np.testing.assert_array_equal(fitted.coef_, reference.coef_)

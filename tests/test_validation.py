@@ -584,3 +584,24 @@ def test_non_finite_objective_stops_the_solver(iris, solver, monkeypatch):
     with pytest.raises(ValueError, match=match):
         model.fit(X, y)
     assert not any(name in vars(model) for name in FITTED_ATTRIBUTES)
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint16, np.int64])
+def test_integer_labels_fit_as_their_strings(iris, dtype):
+    # Integer labels skip scikit-learn's target-type check (they are always
+    # binary or multiclass); the fit must be that of the same labels as text.
+    X, y = iris
+    y = (y > 0) if dtype is np.bool_ else y.astype(dtype)
+    as_text = SoftmaxRegression().fit(X, y.astype(str))
+    fitted = SoftmaxRegression().fit(X, y)
+    assert_array_equal(fitted.classes_, np.unique(y))
+    assert fitted.classes_.dtype == np.asarray(y).dtype
+    assert_array_equal(fitted.coef_, as_text.coef_)
+    assert_array_equal(fitted.intercept_, as_text.intercept_)
+
+
+@pytest.mark.parametrize("y", [[0.5, 1.5, 2.0], [0.0, 1.0, np.nan]])
+def test_non_integer_float_labels_are_refused(y):
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match="Unknown label type|NaN"):
+        SoftmaxRegression().fit(X, y)

@@ -152,8 +152,9 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         small products, and lets the threads here share the cores; fits
         running at once share them too (:class:`._blocks.CoreBudget`).
         """
-        if n_threads is None:
-            n_threads = min(available_cpus(), len(self.blocks))
+        if n_threads is None:  # one block: serial, without asking the kernel
+            n_blocks = len(self.blocks)
+            n_threads = 1 if n_blocks <= 1 else min(available_cpus(), n_blocks)
         with CORES.fit():
             if n_threads <= 1:
                 yield self
@@ -345,17 +346,21 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
     def _hessian_product(self, probas: list[np.ndarray]) -> HessianProduct:
         """``v ↦ H v`` (and the diagonal) from each block's probabilities."""
 
+        # Looked up once per Newton step, not once per CG iteration.
+        weights = [self.sample_weight[block] for block in self.blocks]
+
         def hessp(v: np.ndarray) -> np.ndarray:
             V = self.unravel(v)
 
-            def kernel(block, S):
+            def kernel(block, S, s_b):
                 X_b, R = self._block_logits(V, block, offset=False)
                 R -= np.einsum("kn,kn->n", S, R)  # r − 1 (Sᵀr), per column
                 R *= S
-                R *= self.sample_weight[block]
+                R *= s_b
                 return _XDt(X_b, R), R.sum(axis=1)
 
-            return self._sum_gradients(self._map_blocks(kernel, probas)).ravel()
+            partials = self._map_blocks(kernel, probas, weights)
+            return self._sum_gradients(partials).ravel()
 
         def diagonal() -> np.ndarray:
             """The Hessian's diagonal ``(X ∘ X) (ŝ ∘ S ∘ (1 − S))ᵀ``, flat."""
@@ -377,10 +382,9 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
             f_b, sums = self._block_loss(S, block)
             s_b = self.sample_weight[block]
             proba = None
-            if keep_proba:
+            if keep_proba:  # S stays, ŝ ∘ S is new (a multiply, not a copy too)
                 S /= sums
-                proba = S.copy()
-                S *= s_b
+                proba, S = S, S * s_b
             else:
                 S *= s_b / sums
             # ŝ ∘ (S − Y)

@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import functools
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -88,7 +89,11 @@ class CoreBudget:
         self._fits = 0
         self._limiter: Any = None
         self._previous: list[int] = []
-        self._cores = threading.BoundedSemaphore(n_cores)
+        # The tokens: a C-level queue, ~10x cheaper per block than a
+        # threading.Semaphore (whose acquire and release are Python code).
+        self._tokens: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for token in range(n_cores):
+            self._tokens.put(token)
 
     @contextlib.contextmanager
     def fit(self) -> Iterator[None]:
@@ -114,8 +119,11 @@ class CoreBudget:
 
     def run(self, kernel: Callable, *args):
         """``kernel(*args)`` on one of the cores' tokens."""
-        with self._cores:
+        token = self._tokens.get()
+        try:
             return kernel(*args)
+        finally:
+            self._tokens.put(token)
 
 
 #: The budget of this process's fits.
