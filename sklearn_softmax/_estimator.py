@@ -17,6 +17,7 @@ from __future__ import annotations
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 
 from ._backends import backend_for
+from ._backends._targets import refuse_offset_with_early_stopping
 from ._callbacks import CallbackSupportMixin, FitCallbacks
 from ._doc_link import DOC_LINK_TEMPLATE
 from ._fitted import FittedStateMixin
@@ -356,11 +357,7 @@ class SoftmaxRegression(
         backend = backend_for(X)  # in memory, an array-API device, or dask
         with _restore_on_error(self):
             backend.check(self)
-            if offset is not None and self.early_stopping:
-                raise ValueError(
-                    "offset is not supported with early_stopping=True: the "
-                    "validation score would be computed without it."
-                )
+            refuse_offset_with_early_stopping(self, offset)
             data = backend.fit_data(
                 self, X, y, sample_weight, target_proba=target_proba, offset=offset
             )

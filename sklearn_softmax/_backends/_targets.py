@@ -133,6 +133,15 @@ def check_offset(offset, n_samples: int, n_classes: int, dtype) -> np.ndarray | 
     return np.ascontiguousarray(Off, dtype=dtype)
 
 
+def refuse_offset_with_early_stopping(estimator, offset) -> None:
+    """A ValueError for an offset with ``early_stopping``, checked before any fit."""
+    if offset is not None and estimator.early_stopping:
+        raise ValueError(
+            "offset is not supported with early_stopping=True: the "
+            "validation score would be computed without it."
+        )
+
+
 def soft_fit_inputs(
     estimator, dtype, y_index, classes, sample_weight, target_proba, offset
 ):
