@@ -53,6 +53,34 @@ class StreamState:
     losses: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class AveragedState(StreamState):
+    """A stream state with the iterates' average, the base step and the scales.
+
+    Attributes
+    ----------
+    average : ndarray of shape (n_params,)
+        The polynomial-decay average of the iterates (``θ₀`` before any).
+    eta0 : float or None
+        The base step; ``None`` until the first update resolves ``"auto"``.
+    scales : ndarray of shape (n_params,) or None
+        ``d`` of :func:`._scaling.online_scales` (float64), set by the first
+        update where the features' scales are extreme (the steps are then
+        those on ``u = θ / d``); ``None`` otherwise, and in states saved
+        before it existed.
+
+    And those of :class:`StreamState`.
+    """
+
+    average: np.ndarray
+    eta0: float | None = None
+    scales: np.ndarray | None = None
+
+    def solution(self, smooth: bool) -> np.ndarray:
+        """The model to report, as ``W``: the average, or ``θ`` with an L1 part."""
+        return (self.average if smooth else self.theta).reshape(self.shape)
+
+
 def close_pass(state: StreamState):
     """``state`` with its pass closed, and the pass's mean batch loss.
 

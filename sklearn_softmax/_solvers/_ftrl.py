@@ -79,54 +79,37 @@ import numpy as np
 
 from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
-from ._batches import StreamState, close_pass, step_batches
-from ._online import AVERAGE_DECAY
+from ._batches import AveragedState, close_pass, step_batches
+from ._online import AVERAGE_DECAY, CURVATURE_EPS
 from ._scaling import online_scales
 
 #: ``eta0="auto"`` for ``"ftrl"``.
 FTRL_ETA0 = 1.0
-#: ``ε`` of the curvature, per batch (that of AdaGrad in :mod:`._online`).
-_EPS = 1e-8
 
 
 @dataclass(frozen=True, kw_only=True)
-class FTRLState(StreamState):
+class FTRLState(AveragedState):
     """What FTRL-proximal carries from one minibatch to the next.
 
     Attributes
     ----------
-    average : ndarray of shape (n_params,)
-        The polynomial-decay average of the iterates (``θ₀`` before any).
-    eta0 : float or None
-        The base step; ``None`` until the first update resolves ``"auto"``.
     z : ndarray of shape (n_params,) or None
         ``z̄_t``, the accumulated gradient net of the proximal terms, over
         ``W_t``; ``None`` before the first update.
     root : ndarray of shape (n_params,) or None
         ``q_t``, the root of the summed squared weighted gradients, over
-        ``W_t``.
+        ``W_t`` (where ``scales`` is set, of the gradients in ``u = θ / d``:
+        the curvatures are ``root / (η₀ d²)`` in ``θ``).
     l1_strength : float
         ``α_t ρ`` of the last update (for the next one's pull).
-    scales : ndarray of shape (n_params,) or None
-        ``d`` of :func:`._scaling.online_scales`, set by the first update
-        where the features' scales are extreme: ``root`` is then that of
-        the gradients in ``u = θ / d``, the curvatures ``root / (η₀ d²)`` in
-        ``θ`` (FTRL-proximal on ``u``); ``None`` otherwise (and in states
-        saved before it existed).
 
-    And those of :class:`._batches.StreamState`.
+    And those of :class:`._batches.AveragedState` and
+    :class:`._batches.StreamState`.
     """
 
-    average: np.ndarray
-    eta0: float | None = None
     z: np.ndarray | None = None
     root: np.ndarray | None = None
     l1_strength: float = 0.0
-    scales: np.ndarray | None = None
-
-    def solution(self, smooth: bool) -> np.ndarray:
-        """The model to report, as ``W``: the average, or ``θ`` with an L1 part."""
-        return (self.average if smooth else self.theta).reshape(self.shape)
 
 
 def ftrl_minimiser(
@@ -251,8 +234,8 @@ class FTRL:
         d = state.scales
         new_root = np.hypot(root, G if d is None else d * G)  # in u
         # ε per batch, in W_t's units: ε W_t / t over W_t (AdaGrad's ε).
-        before = root + _EPS * r / (t - 1) if state.z is not None else root
-        curvature, previous = (new_root + _EPS / t) / eta0, before / eta0
+        before = root + CURVATURE_EPS * r / (t - 1) if state.z is not None else root
+        curvature, previous = (new_root + CURVATURE_EPS / t) / eta0, before / eta0
         if d is not None:  # u's curvatures in θ: over d² (float64)
             curvature, previous = curvature / (d * d), previous / (d * d)
         z = z + G - (curvature - previous) * state.theta

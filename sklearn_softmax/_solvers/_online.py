@@ -80,7 +80,7 @@ import scipy.sparse as sp
 from .._objectives import SoftmaxObjective
 from .._objectives._samples import scale_rows
 from .._penalties import ElasticNet, StructuredPenalty, soft_threshold
-from ._batches import StreamState, close_pass, step_batches
+from ._batches import AveragedState, close_pass, step_batches
 from ._scaling import online_scales
 
 #: The schedules of ``SGDClassifier`` and AdaGrad.
@@ -91,45 +91,32 @@ N_PASSES_NO_CHANGE = 5
 ADAGRAD_ETA0 = 0.3
 #: ``γ`` of the polynomial-decay average.
 AVERAGE_DECAY = 3.0
-_EPS = 1e-8
+#: ``ε`` added to the curvature estimates, per batch.
+CURVATURE_EPS = 1e-8
 
 
 @dataclass(frozen=True, kw_only=True)
-class OnlineState(StreamState):
+class OnlineState(AveragedState):
     """Everything the online solver carries from one minibatch to the next.
 
     Attributes
     ----------
-    average : ndarray of shape (n_params,)
-        The polynomial-decay average of the iterates (``θ₀`` before any).
-    eta0 : float or None
-        The base step; ``None`` until the first update resolves ``"auto"``.
     accumulator : ndarray of shape (n_params,) or None
-        ``Σ_τ G_τ²`` for ``"adagrad"``.
+        ``Σ_τ G_τ²`` for ``"adagrad"`` (in ``u = θ / d`` where ``scales`` is
+        set).
     best_loss : float
         Lowest mean loss of a pass.
     n_no_change : int
         Passes in a row that did not improve on ``best_loss`` by ``tol``.
-    scales : ndarray of shape (n_params,) or None
-        ``d`` of :func:`._scaling.online_scales` (float64), set by the first
-        update where the features' scales are extreme: the steps are then
-        those on ``u = θ / d`` (``accumulator`` in ``u``); ``None`` otherwise
-        (and in states saved before it existed).
 
-    And those of :class:`._batches.StreamState` (``theta``, ``shape``, the
+    And those of :class:`._batches.AveragedState` (``average``, ``eta0``,
+    ``scales``) and :class:`._batches.StreamState` (``theta``, ``shape``, the
     counts and the passes' losses).
     """
 
-    average: np.ndarray
-    eta0: float | None = None
     accumulator: np.ndarray | None = None
     best_loss: float = np.inf
     n_no_change: int = 0
-    scales: np.ndarray | None = None
-
-    def solution(self, smooth: bool) -> np.ndarray:
-        """The model to report, as ``W``: the average, or ``θ`` with an L1 part."""
-        return (self.average if smooth else self.theta).reshape(self.shape)
 
 
 def proximal_step(
@@ -288,7 +275,7 @@ class OnlineSGD:
         if self.learning_rate == "adagrad":
             Gu = G if d is None else d * G  # the gradient in u
             accumulator = Gu * Gu if accumulator is None else accumulator + Gu * Gu
-            step = state.eta0 / (_EPS + np.sqrt(accumulator))
+            step = state.eta0 / (CURVATURE_EPS + np.sqrt(accumulator))
         else:
             step = self._step(state, penalty, t)
         if d is not None:  # u's step, on θ = d ∘ u
