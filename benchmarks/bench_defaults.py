@@ -75,9 +75,10 @@ BUNDLED = {
 }
 
 
-def bundled_problems(names):
-    """``(name, X, y)`` of the bundled data sets, raw and standardised."""
-    for base, loader in BUNDLED.items():
+def bundled_problems(names, bases=tuple(BUNDLED)):
+    """``(name, X, y)`` of the bundled data sets ``bases``, raw and standardised."""
+    for base in bases:
+        loader = BUNDLED[base]
         X, y = loader(return_X_y=True)
         for kind, Xk in (("raw", X), ("std", StandardScaler().fit_transform(X))):
             name = f"{base}-{kind}"
@@ -85,19 +86,22 @@ def bundled_problems(names):
                 yield name, Xk, y
 
 
-def objective(clf: SoftmaxRegression, X, y, C: float) -> float:
-    """``C Σ ℓ_n + ½ ‖W‖²_F`` of a fitted model, from its predictions.
+def objective(clf: SoftmaxRegression, X, y, C: float, l1_ratio: float = 0.0) -> float:
+    """``C Σ ℓ_n + ½ (1 − ρ) ‖W‖²_F + ρ ‖W‖₁`` of a fitted model, from its predictions.
 
-    For two classes ``coef_`` is ``w₁ − w₀`` with ``w₁ = −w₀`` at an L2
-    solution, so ``‖W‖²_F = ‖coef_‖² / 2``.
+    For two classes (L2 only) ``coef_`` is ``w₁ − w₀`` with ``w₁ = −w₀`` at
+    an L2 solution, so ``‖W‖²_F = ‖coef_‖² / 2``.
     """
     log_proba = clf.predict_log_proba(X)
     index = np.searchsorted(clf.classes_, y)
     loss = -float(log_proba[np.arange(len(y)), index].sum())
-    squared = float((np.asarray(clf.coef_, dtype=np.float64) ** 2).sum())
+    W = np.asarray(clf.coef_, dtype=np.float64)
+    squared = float((W**2).sum())
     if len(clf.classes_) == 2:
+        if l1_ratio:
+            raise ValueError("two classes: coef_ gives no ‖W‖₁ of the K = 2 softmax")
         squared /= 2
-    return C * loss + 0.5 * squared
+    return C * loss + 0.5 * (1 - l1_ratio) * squared + l1_ratio * float(np.abs(W).sum())
 
 
 class Rule:

@@ -34,8 +34,7 @@ from _report import (
     machine_info,
     write_report,
 )
-from sklearn.datasets import load_digits, load_iris, load_wine
-from sklearn.preprocessing import StandardScaler
+from bench_defaults import bundled_problems, objective
 from threadpoolctl import threadpool_limits
 
 from sklearn_softmax import SoftmaxRegression
@@ -46,25 +45,9 @@ REFERENCE_TOL, REFERENCE_MAX_ITER = 1e-10, 20_000
 TARGET = 1e-6
 CS = np.logspace(-2, 3, 6)
 L1_RATIOS = (0.5, 1.0)
-BUNDLED = {"iris": load_iris, "wine": load_wine, "digits": load_digits}
-
-
-def problems(names):
-    """``(name, X, y)``: the multiclass bundled data sets, raw and standardised."""
-    for base, loader in BUNDLED.items():
-        X, y = loader(return_X_y=True)
-        for kind, Xk in (("raw", X), ("std", StandardScaler().fit_transform(X))):
-            if names is None or f"{base}-{kind}" in names:
-                yield f"{base}-{kind}", Xk, y
-
-
-def objective(clf: SoftmaxRegression, X, y, C: float, r: float) -> float:
-    """``C Σ ℓ_n + ½ (1 − r) ‖W‖²_F + r ‖W‖₁`` from the fitted model."""
-    log_proba = clf.predict_log_proba(X)
-    index = np.searchsorted(clf.classes_, y)
-    loss = -float(log_proba[np.arange(len(y)), index].sum())
-    W = np.asarray(clf.coef_, dtype=np.float64)
-    return C * loss + 0.5 * (1 - r) * float((W**2).sum()) + r * float(np.abs(W).sum())
+#: The multiclass bundled data sets (breast_cancer's binary ``coef_`` gives no
+#: ``‖W‖₁`` of the K = 2 softmax).
+BASES = ("iris", "wine", "digits")
 
 
 def fit(X, y, C, r, tol, max_iter=100):
@@ -110,7 +93,7 @@ def main(argv=None):
     start, snapshot = time.perf_counter(), cpu_snapshot()
     rows, summary = [], []
     with threadpool_limits(limits=1, user_api="blas"):
-        for name, X, y in problems(args.problems):
+        for name, X, y in bundled_problems(args.problems, BASES):
             r, misses = measure(name, X, y)
             rows += r
             n = len(L1_RATIOS) * len(CS)
