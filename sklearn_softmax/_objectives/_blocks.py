@@ -42,6 +42,26 @@ def _balanced_block_size(n_samples: int, block_size: int) -> int:
     return -(-n_samples // n_blocks)
 
 
+def row_blocks(X, n_classes: int, block_size: int | None = None) -> list[slice]:
+    """The blocks of samples of ``X`` (``M × N``): slices of its columns.
+
+    ``block_size`` samples each, or by default as many as keep a block's
+    ``X`` (or its ``K × N_b`` logits) near :data:`_BLOCK_BYTES`, shared out
+    evenly on the cores. Sparse ``X`` other than CSC is one block: its
+    column slices would cost a pass over all of it.
+    """
+    n_samples = X.shape[1]
+    if block_size is None:
+        row = X.nnz // max(n_samples, 1) if sp.issparse(X) else X.shape[0]
+        bytes_per_sample = X.dtype.itemsize * max(row, n_classes)
+        block_size = max(_MIN_BLOCK, _BLOCK_BYTES // bytes_per_sample)
+        block_size = _balanced_block_size(n_samples, block_size)
+    if sp.issparse(X) and X.format != "csc":
+        block_size = n_samples
+    starts = range(0, n_samples, block_size)
+    return [slice(a, min(a + block_size, n_samples)) for a in starts]
+
+
 def _column_block(X, block: slice):
     """Columns ``block`` of ``X``, sharing ``X``'s memory.
 

@@ -50,14 +50,12 @@ import scipy.sparse as sp
 from .._core import _logits
 from .._core._kernel import exp_and_sums, shift_by_max
 from ._blocks import (
-    _BLOCK_BYTES,
-    _MIN_BLOCK,
     HessianProduct,
-    _balanced_block_size,
     _column_block,
     _squared,
     _XDt,
     block_hessian,
+    row_blocks,
     with_diagonal,
 )
 from ._layout import ParameterLayout, normalised_weights
@@ -123,19 +121,7 @@ class SoftmaxObjective(SampleAccess, ParameterLayout):
         self.offset = None if offset is None else np.asarray(offset, X.dtype)
         self.raw_weight = np.asarray(sample_weight, dtype=np.float64)
         self.sample_weight = normalised_weights(self.raw_weight, self.dtype)
-        if block_size is None:
-            bytes_per_sample = self.dtype.itemsize * max(self.n_features, n_classes)
-            if sp.issparse(X):
-                bytes_per_sample = self.dtype.itemsize * max(
-                    X.nnz // max(self.n_samples, 1), n_classes
-                )
-            block_size = max(_MIN_BLOCK, _BLOCK_BYTES // bytes_per_sample)
-            block_size = _balanced_block_size(self.n_samples, block_size)
-        if sp.issparse(X) and X.format != "csc":
-            # Column slices of a CSR matrix cost a pass over all of it.
-            block_size = self.n_samples
-        starts = range(0, self.n_samples, block_size)
-        self.blocks = [slice(a, min(a + block_size, self.n_samples)) for a in starts]
+        self.blocks = row_blocks(X, n_classes, block_size)
         self._column_blocks = {b.start: _column_block(X, b) for b in self.blocks}
         self._pool: ThreadPoolExecutor | None = None
         self._n_threads = 1
