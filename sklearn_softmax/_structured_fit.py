@@ -107,20 +107,26 @@ def structured_tags(estimator, tags):
     return tags
 
 
-def structure_is_set(estimator, standardize: bool = True) -> bool:
-    """Whether any of ``estimator``'s structured options is set.
+def structured_options(estimator, standardize: bool = True) -> list[str]:
+    """The names of ``estimator``'s structured options that are set.
 
     ``standardize=False`` leaves the estimator's ``standardize`` out.
     """
     e = estimator
-    return not (
-        e.penalty_factor is None
-        and e.grouped is False
-        and e.lower_bounds is None
-        and e.upper_bounds is None
-        and not e.positive
-        and not (standardize and e.standardize)
-    )
+    set_ = {
+        "penalty_factor": e.penalty_factor is not None,
+        "grouped": e.grouped is not False,
+        "lower_bounds": e.lower_bounds is not None,
+        "upper_bounds": e.upper_bounds is not None,
+        "positive": bool(e.positive),
+        "standardize": standardize and bool(e.standardize),
+    }
+    return [name for name, is_set in set_.items() if is_set]
+
+
+def structure_is_set(estimator, standardize: bool = True) -> bool:
+    """Whether any of ``estimator``'s structured options is set."""
+    return bool(structured_options(estimator, standardize))
 
 
 def centre_free_rows(penalty, objective, theta: np.ndarray) -> np.ndarray:

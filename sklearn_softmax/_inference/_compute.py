@@ -14,6 +14,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._backends._dispatch import is_dask_collection
+from .._structured_fit import structured_options
 from ._covariance import (
     covariance,
     meat,
@@ -126,19 +127,9 @@ def _check_model(estimator) -> None:
     and offsets change the likelihood, penalty factors and standardisation
     the penalty's Hessian, and bounds make the model's support a boundary.
     """
-    used = [
-        name
-        for name, default in (
-            ("penalty_factor", None),
-            ("grouped", False),
-            ("lower_bounds", None),
-            ("upper_bounds", None),
-            ("positive", False),
-            ("standardize", False),
-            ("label_smoothing", 0.0),
-        )
-        if not _is_default(getattr(estimator, name, default), default)
-    ]
+    used = structured_options(estimator)
+    if estimator.label_smoothing:
+        used.append("label_smoothing")
     used += [
         arg
         for arg, flag in (("target_proba", "_targets"), ("offset", "_offset"))
@@ -150,12 +141,6 @@ def _check_model(estimator) -> None:
             f"this model was fitted with {', '.join(used)}. Refit without "
             f"{'it' if len(used) == 1 else 'them'} to compute standard errors."
         )
-
-
-def _is_default(value, default) -> bool:
-    if value is None or default is None:
-        return value is default
-    return bool(np.all(np.asarray(value) == default))
 
 
 def inference(
