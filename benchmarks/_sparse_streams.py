@@ -17,10 +17,15 @@ For each ``learning_rate`` (and ``eta0``), over ``seeds`` orders of the
 stream: the exact zeros of ``coef_`` as a share of the batch fit's, and the
 test log loss (8,000 or 6,000 fresh rows of the same model) over the batch
 fit's. Targets: ≥ 90% of the zeros, log loss within 2%.
+
+:func:`ftrl_grid_report` measures the same for FTRL over a grid of ``η₀``
+and of the decay ``γ`` of its reported average (the choice of
+``eta0="auto"`` and of ``FTRL_AVERAGE_DECAY``).
 """
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -29,6 +34,7 @@ from _report import log
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 
+import sklearn_softmax._solvers._ftrl as ftrl
 from sklearn_softmax import SoftmaxRegression
 
 PASSES, CHUNK = 3, 1_000
@@ -36,7 +42,7 @@ PASSES, CHUNK = 3, 1_000
 METHODS = (
     ("adagrad", "auto"),
     ("adagrad", 1.0),
-    ("ftrl", 0.3),
+    ("ftrl", "auto"),
     ("ftrl", 1.0),
     ("ftrl", 3.0),
 )
@@ -84,34 +90,76 @@ def stream(X, y, C, l1_ratio, learning_rate, eta0, seed):
     return clf
 
 
-def compare(name: str, l1_ratio: float, seeds: int) -> list[str]:
-    """Table rows of one problem and ``l1_ratio``: every method against batch."""
+def batch_fit(name: str, l1_ratio: float):
+    """The problem's rows, its ``C`` and the tight batch fit."""
     make, C = PROBLEMS[name]
     X, y, X_test, y_test = make()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         batch = SoftmaxRegression(C=C, l1_ratio=l1_ratio, tol=1e-8, max_iter=2000)
         batch.fit(X, y)
-    zeros = int((batch.coef_ == 0).sum())
+    return (X, y, X_test, y_test), C, batch
+
+
+def against_batch(data, C, batch, l1_ratio, learning_rate, eta0, seeds) -> str:
+    """The table cells of one method: zeros and log loss over the batch fit's."""
+    X, y, X_test, y_test = data
+    zeros = (batch.coef_ == 0).sum()
     loss = log_loss(y_test, batch.predict_proba(X_test))
+    shares, ratios = [], []
+    for seed in range(seeds):
+        clf = stream(X, y, C, l1_ratio, learning_rate, eta0, seed)
+        shares.append((clf.coef_ == 0).sum() / zeros)
+        ratios.append(log_loss(y_test, clf.predict_proba(X_test)) / loss)
+    met = min(shares) >= 0.9 and max(ratios) <= 1.02
+    return (
+        f"| {np.mean(shares):.3f} | {min(shares):.3f} "
+        f"| {np.mean(ratios):.4f} | {max(ratios):.4f}{' (met)' if met else ''} |"
+    )
+
+
+def compare(name: str, l1_ratio: float, seeds: int) -> list[str]:
+    """Table rows of one problem and ``l1_ratio``: every method against batch."""
+    data, C, batch = batch_fit(name, l1_ratio)
+    zeros = int((batch.coef_ == 0).sum())
+    loss = log_loss(data[3], batch.predict_proba(data[2]))
     rows = [
         f"| {name} | {l1_ratio:g} | batch fit | {zeros} of {batch.coef_.size} "
         f"| 1 | {loss:.4f} | 1 |"
     ]
     for learning_rate, eta0 in METHODS:
-        shares, ratios = [], []
-        for seed in range(seeds):
-            clf = stream(X, y, C, l1_ratio, learning_rate, eta0, seed)
-            shares.append((clf.coef_ == 0).sum() / zeros)
-            ratios.append(log_loss(y_test, clf.predict_proba(X_test)) / loss)
-        met = min(shares) >= 0.9 and max(ratios) <= 1.02
-        rows.append(
-            f"| {name} | {l1_ratio:g} | `{learning_rate}`, eta0={eta0} "
-            f"| {np.mean(shares):.3f} | {min(shares):.3f} "
-            f"| {np.mean(ratios):.4f} | {max(ratios):.4f}{' (met)' if met else ''} |"
-        )
+        cells = against_batch(data, C, batch, l1_ratio, learning_rate, eta0, seeds)
+        rows.append(f"| {name} | {l1_ratio:g} | `{learning_rate}`, eta0={eta0} {cells}")
         log(f"{name} l1_ratio={l1_ratio}: {rows[-1]}")
     return rows
+
+
+def ftrl_grid_report(etas, decays, seeds: int = 5) -> list[str]:
+    """FTRL over ``η₀ × γ`` (``γ``: ``FTRL_AVERAGE_DECAY``, set for the run)."""
+    rows, default = [], ftrl.FTRL_AVERAGE_DECAY
+    try:
+        for name, l1_ratio in itertools.product(PROBLEMS, (1.0, 0.5)):
+            data, C, batch = batch_fit(name, l1_ratio)
+            for eta0, decay in itertools.product(etas, decays):
+                ftrl.FTRL_AVERAGE_DECAY = decay
+                cells = against_batch(data, C, batch, l1_ratio, "ftrl", eta0, seeds)
+                rows.append(f"| {name} | {l1_ratio:g} | {eta0:g} | {decay:g} {cells}")
+                log(rows[-1])
+    finally:
+        ftrl.FTRL_AVERAGE_DECAY = default
+    return [
+        "## FTRL: base step and decay of the reported average",
+        "",
+        f"As the L1 streams above ({PASSES} passes, {seeds} orders), "
+        "`learning_rate='ftrl'` with each `eta0` and decay `γ` of the "
+        f"average (weight `(γ + 1) / (t + γ)`; the package's: {default:g}).",
+        "",
+        "| problem | l1_ratio | eta0 | γ | zeros / batch (mean) | (worst) "
+        "| test log loss / batch (mean) | (worst) |",
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
 
 
 def sparse_report(seeds: int = 5) -> list[str]:

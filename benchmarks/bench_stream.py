@@ -40,7 +40,7 @@ from _report import (
     machine_info,
     write_report,
 )
-from _sparse_streams import sparse_report
+from _sparse_streams import ftrl_grid_report, sparse_report
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, log_loss
 from threadpoolctl import threadpool_limits
@@ -169,6 +169,11 @@ def parse_args(argv):
         "--sparse-seeds", type=int, default=5, help="orders of the L1 streams"
     )
     parser.add_argument(
+        "--ftrl-grid",
+        action="store_true",
+        help="only FTRL's eta0 x average decay grid on the L1 streams",
+    )
+    parser.add_argument(
         "--output-dir",
         type=Path,
         default=Path(__file__).parent / "results",
@@ -186,6 +191,12 @@ def main(argv=None):
     argv = sys.argv if argv is None else argv
     args = parse_args(argv[1:])
     start = time.perf_counter()
+    if args.ftrl_grid:
+        with threadpool_limits(limits=1, user_api="blas"):
+            grid = ftrl_grid_report((1.0, 2.0, 3.0), (3.0, 8.0, 24.0, 48.0, 100.0))
+        lines = ["# FTRL on the L1 streams", "", *machine_info(argv), "", *grid]
+        write_report(lines, args.output_dir, "stream-ftrl", time.perf_counter() - start)
+        return
     snapshot = cpu_snapshot()
     data = Stream(args.n_samples, args.chunk_size)
     X_test, y_test = data.test_set()

@@ -140,7 +140,7 @@ class SoftmaxRegression(
         ``"ftrl"`` when the penalty has an L1 part (``l1_ratio > 0``, finite
         ``C``), else ``"adagrad"``.
     eta0 : float or "auto", default="auto"
-        Base step. ``"auto"``: ``0.3`` for ``"adagrad"``, ``1`` for
+        Base step. ``"auto"``: ``0.3`` for ``"adagrad"``, ``2`` for
         ``"ftrl"`` (suited to standardised features), else ``2 / mean
         ||x||²`` over the first batch (``+1`` for the intercept).
     power_t : float, default=0.5

@@ -32,8 +32,9 @@ continues from ``fit``'s solution, with ``fit``'s data counted in ``W_t``:
 ``fit`` keeps its ``θ`` (the whole ``W``, which a binary ``coef_ = w₁ − w₀``
 does not hold) and its data's total weight, and the first call after it
 builds the online state from them.
-The reported model is the solver's averaged iterate, or, with an L1 part, its
-last iterate (whose zeros are exact).
+The reported model is the solver's averaged iterate; with an L1 part, AdaGrad's
+last iterate (whose zeros are exact), or FTRL's average on its last iterate's
+support (the same zeros).
 """
 
 from __future__ import annotations

@@ -5,11 +5,17 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
+from sklearn.metrics import log_loss
 
 from sklearn_softmax import SoftmaxRegression
 from sklearn_softmax._objectives import SoftmaxObjective
 from sklearn_softmax._penalties import ElasticNet, make_penalty
-from sklearn_softmax._solvers._ftrl import FTRL, FTRLState, ftrl_minimiser
+from sklearn_softmax._solvers._ftrl import (
+    FTRL,
+    FTRL_AVERAGE_DECAY,
+    FTRLState,
+    ftrl_minimiser,
+)
 from sklearn_softmax._solvers._online import OnlineState
 
 # A tiny problem: 3 samples, 2 features, 3 classes, intercept last.
@@ -131,17 +137,20 @@ def test_many_passes_with_a_fixed_penalty_reach_the_batch_optimum(l1_ratio):
     F, F_best = (objective_value(m, X, y, C, l1_ratio) for m in (model, best))
     assert F >= F_best * (1 - 1e-9)
     assert (F - F_best) / F_best < 2e-3
-    # The same support as the optimum (its zeros exact).
-    assert_array_equal(model.coef_ == 0, best.coef_ == 0)
+    # The optimum's zeros are exact zeros; its entries beyond 2% of the
+    # largest are kept (smaller ones may be thresholded by the last step).
+    assert np.all(model.coef_[best.coef_ == 0] == 0)
+    large = np.abs(best.coef_) > 0.02 * np.abs(best.coef_).max()
+    assert np.all(model.coef_[large] != 0)
 
 
-def stream(model, X, y, passes=3, chunk=500, seed=1, **fit_params):
+def stream(model, X, y, passes=3, chunk=500, seed=1, classes=(0, 1, 2), **fit_params):
     rng = np.random.default_rng(seed)
     for _ in range(passes):
         order = rng.permutation(y.shape[0])
         for start in range(0, y.shape[0], chunk):
             rows = order[start : start + chunk]
-            model.partial_fit(X[rows], y[rows], classes=[0, 1, 2], **fit_params)
+            model.partial_fit(X[rows], y[rows], classes=classes, **fit_params)
     return model
 
 
@@ -154,6 +163,61 @@ def test_noise_features_get_exact_zeros(l1_ratio):
     model = stream(SoftmaxRegression(C=C / 3, l1_ratio=l1_ratio), X, y)
     assert isinstance(model._online_state, FTRLState)  # the default with L1
     assert np.all(model.coef_[:, 5:] == 0)
+    assert (model.coef_ == 0).sum() >= 0.9 * (batch.coef_ == 0).sum()
+
+
+def test_the_reported_model_is_the_average_on_the_last_iterates_support():
+    # By hand: the polynomial-decay average of the iterates, (γ + 1) / (t + γ),
+    # set to zero wherever the last iterate is exactly zero.
+    X, y = problem(n=600, n_noise=10)
+    objective = SoftmaxObjective(X.T, y, 3, np.ones(y.shape[0]), fit_intercept=True)
+    penalty = make_penalty(0.01, 1.0, float(y.shape[0]))
+    solver = FTRL()
+    state = solver.init(np.zeros(objective.n_params), objective.shape)
+    iterates = [state.theta]
+    for rows in np.array_split(np.arange(y.shape[0]), 40):
+        batch = SoftmaxObjective(X[rows].T, y[rows], 3, np.ones(rows.size), True)
+        state = solver.update(state, batch, penalty, float(rows.size))
+        iterates.append(state.theta)
+    average, gamma = iterates[0], FTRL_AVERAGE_DECAY
+    for t, theta in enumerate(iterates[1:], start=1):
+        average = average + (gamma + 1) / (t + gamma) * (theta - average)
+    W, last = state.solution(smooth=False), iterates[-1].reshape(objective.shape)
+    assert_allclose(W, np.where(last == 0, 0.0, average.reshape(W.shape)), rtol=1e-12)
+    assert_array_equal(W == 0, last == 0)
+    assert 0 < (W == 0).sum() < W.size and not np.allclose(W, last)
+    assert_array_equal(state.solution(smooth=True), average.reshape(W.shape))
+
+
+def text_problem(seed=0, n=8_000, M=2_000, K=4):
+    """Binary Zipf-distributed features (CSR), 40 informative among the first 200."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, M + 1) ** 1.1
+    rows = np.repeat(np.arange(2 * n), 30)
+    X = sp.csr_matrix(
+        (np.ones(rows.size), (rows, rng.choice(M, rows.size, p=p / p.sum()))),
+        shape=(2 * n, M),
+    )
+    X.sum_duplicates()
+    X.data[:] = 1.0
+    W = np.zeros((M, K))
+    W[rng.choice(200, 40, replace=False)] = 1.5 * rng.normal(size=(40, K))
+    y = (X @ W + rng.gumbel(size=(2 * n, K))).argmax(axis=1)
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+def test_a_sparse_stream_comes_within_two_percent_of_the_batch_log_loss():
+    # The streams' target: held-out log loss within 2% of the batch fit's,
+    # with at least 90% of its exact zeros, after 3 passes with C / 3.
+    X, y, X_test, y_test = text_problem()
+    C = 0.03
+    batch = SoftmaxRegression(C=C, l1_ratio=1.0, tol=1e-8, max_iter=2000).fit(X, y)
+    model = SoftmaxRegression(C=C / 3, l1_ratio=1.0)
+    stream(model, X, y, chunk=1000, classes=np.arange(4))
+    ratio = log_loss(y_test, model.predict_proba(X_test)) / log_loss(
+        y_test, batch.predict_proba(X_test)
+    )
+    assert ratio < 1.02
     assert (model.coef_ == 0).sum() >= 0.9 * (batch.coef_ == 0).sum()
 
 
@@ -241,7 +305,8 @@ def test_switching_learning_rate_restarts_from_the_reported_model():
     )
     assert isinstance(model._online_state, FTRLState)
     assert model._online_state.weight_seen == 400.0
-    assert_allclose(model.coef_, state.theta.reshape(W.shape)[:-1].T, rtol=1e-12)
+    reported = state.solution(smooth=False)
+    assert_allclose(model.coef_, reported[:-1].T, rtol=1e-12)
 
 
 def test_tiny_weights_give_a_finite_model():

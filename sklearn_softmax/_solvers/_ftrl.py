@@ -58,10 +58,16 @@ W₀``: the first closed form moves from ``W₀`` instead of thresholding it
 afresh (``0`` for a first model, whose coefficients are zero).
 
 ``η_0`` = ``eta0``; ``"auto"`` is :data:`FTRL_ETA0` (each entry moves by
-about that much in its first step, as with AdaGrad), the best of 0.3, 1
-and 3 on the L1 streams of ``benchmarks/bench_stream.py``. The reported
-model is, with an L1 part, the last iterate (exact zeros), else the
-polynomial-decay average of :mod:`._online`. Regularised dual averaging
+about that much in its first step, as with AdaGrad). The reported model
+(:meth:`FTRLState.solution`) is the polynomial-decay average of the
+iterates, ``γ =`` :data:`FTRL_AVERAGE_DECAY` (an average over roughly the
+last ``1 / (γ + 1)`` of the updates: the stream's penalty moves, so the
+average forgets faster than :mod:`._online`'s ``γ = 3``), on the last
+iterate's support: zero where ``θ`` is (exact zeros, decided on the
+accumulated gradient), the average elsewhere. ``η₀ = 2`` and ``γ = 24``
+were the best worst case over ``η₀ ∈ {1, 2, 3}`` and ``γ ∈ {3, 8, 24, 48,
+100}`` on the L1 streams of ``benchmarks/bench_stream.py``
+(``benchmarks/results/2026-12-05-stream-ftrl.md``). Regularised dual averaging
 (AdaGrad-RDA; Xiao 2010, Duchi, Hazan & Singer 2011) thresholds the plain
 mean of all past gradients, which in a stream whose ``α_t`` falls mixes
 gradients taken under stronger penalties with the current threshold; it was
@@ -80,11 +86,13 @@ import numpy as np
 from .._objectives import SoftmaxObjective
 from .._penalties import ElasticNet, soft_threshold
 from ._batches import AveragedState, close_pass, step_batches
-from ._online import AVERAGE_DECAY, CURVATURE_EPS
+from ._online import CURVATURE_EPS
 from ._scaling import online_scales
 
 #: ``eta0="auto"`` for ``"ftrl"``.
-FTRL_ETA0 = 1.0
+FTRL_ETA0 = 2.0
+#: ``γ`` of FTRL's polynomial-decay average of the iterates.
+FTRL_AVERAGE_DECAY = 24.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +118,19 @@ class FTRLState(AveragedState):
     z: np.ndarray | None = None
     root: np.ndarray | None = None
     l1_strength: float = 0.0
+
+    def solution(self, smooth: bool) -> np.ndarray:
+        """The model to report, as ``W``: the average, on ``θ``'s support.
+
+        Where the last iterate is exactly zero the model is zero (FTRL's
+        zeros are decided on the accumulated gradient); elsewhere the
+        polynomial-decay average, which smooths the steps' noise. Without
+        an L1 part ``θ`` has no zeros to keep and this is the average.
+        """
+        average = self.average.reshape(self.shape)
+        if smooth:
+            return average
+        return np.where(self.theta.reshape(self.shape) == 0, 0, average)
 
 
 def ftrl_minimiser(
@@ -240,7 +261,7 @@ class FTRL:
             curvature, previous = curvature / (d * d), previous / (d * d)
         z = z + G - (curvature - previous) * state.theta
         theta = self._minimiser(objective, z, curvature, state.theta, l1, d is not None)
-        rate = (AVERAGE_DECAY + 1.0) / (t + AVERAGE_DECAY)
+        rate = (FTRL_AVERAGE_DECAY + 1.0) / (t + FTRL_AVERAGE_DECAY)
         average = state.average + rate * (theta - state.average)
         dtype = state.theta.dtype
         return dataclasses.replace(

@@ -52,7 +52,8 @@ The reported model (:meth:`OnlineState.solution`) is the polynomial-decay
 average of the iterates (Shamir & Zhang 2013), iterate ``t`` entering with
 weight ``(γ + 1) / (t + γ)``, ``γ =`` :data:`AVERAGE_DECAY`: an average over
 roughly the last fifth of the updates, which forgets the start; with an L1
-part, the last iterate, whose zeros are exact.
+part, the last iterate, whose zeros are exact (FTRL's state, :mod:`._ftrl`,
+reports its own average on the last iterate's support).
 
 AdaGrad with ``η₀ = 0.3`` is the default: streaming digits in small calls
 (``benchmarks/bench_schedules.py``), it came closest to the full fit after a
